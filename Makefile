@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# try_reap_dying_process(): a Linux 6.12 patch set, its tests and its harness.
+#
+#   make run     build the patched kernel, boot it, show the syscall at work
+#   make check   build, boot, run the kselftests: "N passed, N failed"
+#   make kernel  only build (build/obj-6.12-x86_64/arch/x86/boot/bzImage)
+#   make clean   remove build output but keep the unpacked tree and ccache
+#   make distclean  remove build/ entirely
+#
+# QEMU_ACCEL=kvm opts into KVM; the default is TCG.
+
+HARNESS := harness/harness.sh
+
+.PHONY: all run check kernel deps clean distclean
+
+all: check
+
+run check kernel deps:
+	@$(HARNESS) $@
+
+clean:
+	rm -rf build/obj-* build/guest-* build/*.log build/*.status
+
+distclean:
+	rm -rf build

@@ -1,0 +1,312 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build a small patched kernel and boot it under QEMU.
+#
+#   harness.sh deps        install what the build needs (apt-get)
+#   harness.sh tree        unpack the kernel once, then apply our change
+#   harness.sh kernel      configure and build bzImage and the uapi headers
+#   harness.sh guest       build the selftests and the initramfs
+#   harness.sh check       boot, run the kselftests, print "N passed, N failed"
+#   harness.sh run         boot and show the syscall at work
+#
+# Environment: QEMU_ACCEL=kvm opts into KVM (nested KVM hangs on some
+# hosts, so TCG is the default), VM_TIMEOUT (seconds), JOBS.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+KVER=${KVER:-6.12}
+ARCH=${ARCH:-x86_64}
+B=${BUILD_DIR:-$ROOT/build}
+SRC=$B/linux-$KVER
+OBJ=$B/obj-$KVER-$ARCH
+GUEST=$B/guest-$KVER-$ARCH
+JOBS=${JOBS:-$(nproc)}
+QEMU_ACCEL=${QEMU_ACCEL:-tcg}
+VM_MEM=${VM_MEM:-3G}
+VM_CPUS=2
+# Directories of this repository that mirror kernel paths.
+KERNEL_DIRS="mm include tools Documentation samples"
+PACKAGES="build-essential bc bison flex libelf-dev libssl-dev cpio
+	busybox-static libcap-dev qemu-system-x86 ccache xz-utils git
+	python3 linux-source-$KVER"
+
+export CCACHE_DIR=${CCACHE_DIR:-$B/ccache}
+export KBUILD_BUILD_TIMESTAMP="2024-01-01"
+export KBUILD_BUILD_USER=reap KBUILD_BUILD_HOST=harness
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'harness: %s\n' "$*" >&2; exit 1; }
+
+# Run a long command with its output in a log, printing a line every
+# 20 seconds so a slow step never looks hung, and the log tail on failure.
+logged() {
+	local log=$1 what=$2 pid rc=0 t=0
+	shift 2
+	"$@" > "$log" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		t=$((t + 1))
+		if [ $((t % 20)) = 0 ]; then
+			printf '    %s: %ds, %s\n' "$what" "$t" \
+				"$(tail -n 1 "$log" | cut -c1-60)"
+		fi
+	done
+	wait "$pid" || rc=$?
+	if [ "$rc" != 0 ]; then
+		tail -n 40 "$log" >&2
+		die "$what failed (exit $rc); full log in $log"
+	fi
+}
+
+cmd_deps() {
+	local missing="" p
+	for p in $PACKAGES; do
+		dpkg -s "$p" > /dev/null 2>&1 || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	[ "$(id -u)" = 0 ] || die "need root to install:$missing"
+	say "installing:$missing"
+	logged "$B/apt.log" "apt-get update" apt-get update
+	# shellcheck disable=SC2086
+	logged "$B/apt.log" "apt-get install" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends $missing
+}
+
+# The pristine tree is a git repository whose first commit is Debian's
+# tarball, so "git -C build/linux-6.12 diff" shows exactly our change.
+unpack_tree() {
+	local tarball=/usr/src/linux-source-$KVER.tar.xz
+	[ -d "$SRC/.git" ] && return 0
+	[ -f "$tarball" ] || die "$tarball missing: run 'harness.sh deps'"
+	say "unpacking $tarball"
+	rm -rf "$SRC" "$B/linux-source-$KVER"
+	logged "$B/unpack.log" "tar" tar -C "$B" -xf "$tarball"
+	mv "$B/linux-source-$KVER" "$SRC"
+	say "recording the pristine tree in git"
+	git -C "$SRC" init -q
+	git -C "$SRC" config user.email harness@localhost
+	git -C "$SRC" config user.name harness
+	# -f: Debian's top-level .gitignore ignores everything outside debian/.
+	logged "$B/unpack.log" "git add" git -C "$SRC" add -f -A
+	logged "$B/unpack.log" "git commit" git -C "$SRC" commit -q -m "Debian linux-source-$KVER"
+	git -C "$SRC" tag base
+}
+
+# Files of this repository that live at kernel paths.
+kernel_files() {
+	local d
+	for d in $KERNEL_DIRS; do
+		[ -d "$ROOT/$d" ] && (cd "$ROOT" && find "$d" -type f)
+	done
+	return 0
+}
+
+# Build the wanted versions of every file we change in a staging
+# directory, then copy over only those that differ, so make rebuilds
+# only what really changed.
+cmd_tree() {
+	local stage f p
+	mkdir -p "$B"
+	unpack_tree
+	stage=$(mktemp -d)
+	# shellcheck disable=SC2064
+	trap "rm -rf '$stage'" RETURN
+	{
+		"$ROOT/harness/wireup.sh" files
+		for p in "$ROOT"/patches/"$KVER"/*.patch; do
+			sed -n 's|^+++ b/||p' "$p"
+		done
+	} | sort -u > "$stage.list"
+	while read -r f; do
+		mkdir -p "$stage/$(dirname "$f")"
+		git -C "$SRC" show "base:$f" > "$stage/$f"
+	done < "$stage.list"
+	for p in "$ROOT"/patches/"$KVER"/*.patch; do
+		(cd "$stage" && git apply "$p") || die "$(basename "$p") does not apply"
+	done
+	"$ROOT/harness/wireup.sh" edit "$stage"
+	kernel_files | while read -r f; do
+		mkdir -p "$stage/$(dirname "$f")"
+		cp "$ROOT/$f" "$stage/$f"
+	done
+	rm -f "$stage.list"
+
+	(cd "$stage" && find . -type f | sed 's|^\./||') | while read -r f; do
+		if ! cmp -s "$stage/$f" "$SRC/$f"; then
+			mkdir -p "$SRC/$(dirname "$f")"
+			cp "$stage/$f" "$SRC/$f"
+			echo "    updated $f"
+		fi
+	done
+	# Undo what an earlier sync changed but the current one no longer does.
+	(cd "$stage" && find . -type f | sed 's|^\./||' | sort) > "$stage.now"
+	touch "$SRC/.git/harness-synced"
+	comm -23 "$SRC/.git/harness-synced" "$stage.now" | while read -r f; do
+		if git -C "$SRC" cat-file -e "base:$f" 2>/dev/null; then
+			git -C "$SRC" checkout -q base -- "$f"
+		else
+			rm -f "$SRC/$f"
+		fi
+		echo "    reverted $f"
+	done
+	mv "$stage.now" "$SRC/.git/harness-synced"
+	# Show new files in "git diff" too.
+	(cd "$SRC" && xargs git add -f -N < .git/harness-synced)
+}
+
+config_fragments() {
+	echo "$ROOT/harness/config/base.config"
+	echo "$ROOT/tools/testing/selftests/process_reap/config"
+}
+
+kmake() {
+	make -C "$SRC" O="$OBJ" ARCH="${ARCH/x86_64/x86}" -j"$JOBS" \
+		CC="ccache gcc" HOSTCC="ccache gcc" "$@"
+}
+
+cmd_config() {
+	local stamp want missing="" line sym
+	mkdir -p "$OBJ"
+	want=$(config_fragments | xargs cat | sha256sum | cut -d' ' -f1)
+	stamp=$OBJ/.harness-config
+	if [ -f "$OBJ/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+		return 0
+	fi
+	say "configuring: tinyconfig + $(config_fragments | xargs -n1 basename | tr '\n' ' ')"
+	logged "$B/config.log" "tinyconfig" kmake tinyconfig
+	# shellcheck disable=SC2046
+	logged "$B/config.log" "merge_config" env ARCH=x86 \
+		"$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" \
+		"$OBJ/.config" $(config_fragments)
+	logged "$B/config.log" "olddefconfig" kmake olddefconfig
+	# A requested option that did not stick is a broken fragment.
+	while read -r line; do
+		case "$line" in CONFIG_*=*) ;; *) continue ;; esac
+		sym=${line%%=*}
+		case "$line" in
+		*=n) grep -q "^$sym=" "$OBJ/.config" && missing="$missing $line" ;;
+		*) grep -qx "$line" "$OBJ/.config" || missing="$missing $line" ;;
+		esac
+	done < <(config_fragments | xargs cat)
+	[ -z "$missing" ] || die "options not set by Kconfig:$missing"
+	echo "$want" > "$stamp"
+}
+
+cmd_kernel() {
+	cmd_tree
+	cmd_config
+	say "building the kernel ($JOBS jobs, ccache in $CCACHE_DIR)"
+	logged "$B/kernel.log" "kernel build" kmake bzImage
+	logged "$B/kernel.log" "headers" kmake headers
+	say "kernel: $(kmake -s kernelrelease 2>/dev/null)"
+}
+
+cmd_guest() {
+	local ksft=$GUEST/root/ksft
+	say "building the selftests (static)"
+	rm -rf "$GUEST"
+	mkdir -p "$GUEST/root"
+	logged "$B/selftests.log" "selftests" make -C "$SRC/tools/testing/selftests" \
+		TARGETS=process_reap O="$GUEST/ksft-build" \
+		KHDR_INCLUDES="-isystem $OBJ/usr/include" \
+		LDFLAGS=-static CC="ccache gcc" install INSTALL_PATH="$ksft"
+	say "packing the initramfs"
+	mkdir -p "$GUEST/root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc}
+	cp /bin/busybox "$GUEST/root/bin/busybox"
+	cp "$ROOT/harness/guest/init" "$GUEST/root/init"
+	# kselftest's runner calls /usr/bin/timeout --foreground, which
+	# busybox lacks; this shim drops the flag.
+	cp "$ROOT/harness/guest/timeout" "$GUEST/root/usr/bin/timeout"
+	chmod +x "$GUEST/root/init" "$GUEST/root/usr/bin/timeout"
+	(cd "$GUEST/root" && find . | cpio -o -H newc --quiet) > "$GUEST/initramfs.cpio"
+}
+
+# boot MODE TIMEOUT LOG: boot the guest with harness.mode=MODE.  The
+# status file says "fail" until the guest's closing line is seen, so a
+# VM that dies or hangs reads as a failure.
+boot() {
+	local mode=$1 timeout=$2 log=$3 accel=() rc=0
+	case "$QEMU_ACCEL" in
+	tcg) accel=(-accel tcg -cpu max) ;;
+	kvm) accel=(-accel kvm -cpu host) ;;
+	*) die "QEMU_ACCEL must be tcg or kvm" ;;
+	esac
+	echo "fail: the VM did not finish" > "$log.status"
+	say "booting ($QEMU_ACCEL, $VM_CPUS vCPUs, $VM_MEM): $mode, log in $log"
+	timeout --foreground "$timeout" qemu-system-x86_64 "${accel[@]}" \
+		-smp "$VM_CPUS" -m "$VM_MEM" -no-reboot -display none \
+		-monitor none -serial stdio \
+		-kernel "$OBJ/arch/x86/boot/bzImage" \
+		-initrd "$GUEST/initramfs.cpio" \
+		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic harness.mode=$mode" \
+		< /dev/null 2>&1 | tr -d '\r' | tee "$log" || rc=$?
+	[ "$rc" = 0 ] || echo "fail: qemu exited $rc (124 is the ${timeout}s timeout)" > "$log.status"
+	if grep -q '^HARNESS-EXIT: 0$' "$log"; then
+		echo ok > "$log.status"
+	elif grep -q '^HARNESS-EXIT:' "$log"; then
+		echo "fail: $(grep '^HARNESS-EXIT:' "$log")" > "$log.status"
+	fi
+}
+
+# Kernel messages that mean something went wrong in the guest.
+SPLATS='(BUG:|WARNING:|Oops|general protection fault|KASAN|kernel BUG|'
+SPLATS+='possible circular locking|possible recursive locking|lockdep|'
+SPLATS+='inconsistent lock state|rcu_sched self-detected stall|'
+SPLATS+='rcu: INFO:|detected stall|blocked for more than|hung_task|'
+SPLATS+='Kernel panic|Bad rss-counter|Bad page|kmemleak|UBSAN)'
+
+cmd_check() {
+	local log=$B/check.log passed failed skipped crashed splats status
+	cmd_deps
+	cmd_kernel
+	cmd_guest
+	boot check "${VM_TIMEOUT:-900}" "$log"
+	status=$(cat "$log.status")
+
+	passed=$(grep -E '^# ok [0-9]+ ' "$log" | grep -vc '# SKIP' || true)
+	skipped=$(grep -E '^# ok [0-9]+ .*# SKIP' -c "$log" || true)
+	failed=$(grep -cE '^# not ok [0-9]+ ' "$log" || true)
+	# A test binary that crashed or timed out may leave no subtest line.
+	crashed=$(grep -cE '^not ok [0-9]+ selftests: ' "$log" || true)
+	splats=$(grep -E "$SPLATS" "$log" | grep -v '^#' || true)
+
+	echo
+	say "summary"
+	if [ "$crashed" -gt "$failed" ]; then
+		echo "    $((crashed - failed)) test program(s) failed outside a subtest"
+		failed=$crashed
+	fi
+	if [ -n "$splats" ]; then
+		echo "    kernel splat in the guest log:"
+		printf '%s\n' "$splats" | head -n 20 | sed 's/^/      /'
+		failed=$((failed + 1))
+	fi
+	if [ "$status" != ok ]; then
+		echo "    $status"
+		failed=$((failed + 1))
+	fi
+	if [ "$passed" = 0 ]; then
+		echo "    no test ran"
+		failed=$((failed + 1))
+	fi
+	[ "$skipped" = 0 ] || echo "    $skipped skipped: a guest run should skip nothing"
+	failed=$((failed + skipped))
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+}
+
+cmd_run() {
+	local log=$B/run.log
+	cmd_deps
+	cmd_kernel
+	cmd_guest
+	boot run "${VM_TIMEOUT:-900}" "$log"
+	[ "$(cat "$log.status")" = ok ] || die "$(cat "$log.status")"
+}
+
+case "${1:-}" in
+deps | tree | config | kernel | guest | check | run) "cmd_$1" ;;
+*) sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

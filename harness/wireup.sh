@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Wire try_reap_dying_process into every syscall table of a kernel tree.
+#
+#   wireup.sh files      list the files it edits
+#   wireup.sh edit DIR   edit those files below DIR (copies of pristine ones)
+#
+# Each entry goes right after mseal's, in that table's own columns.  The
+# number comes from syscall.conf, so moving it is one edit there.
+set -euo pipefail
+
+here=$(dirname "$(readlink -f "$0")")
+# shellcheck source=syscall.conf disable=SC1091
+. "$here/syscall.conf"
+name=try_reap_dying_process
+nr=$SYSCALL_NR
+
+# file|abi|number offset|number of entry-point columns
+tables="
+scripts/syscall.tbl|common|0|1
+arch/x86/entry/syscalls/syscall_64.tbl|common|0|1
+arch/x86/entry/syscalls/syscall_32.tbl|i386|0|1
+arch/arm/tools/syscall.tbl|common|0|1
+arch/arm64/tools/syscall_32.tbl|common|0|1
+arch/alpha/kernel/syscalls/syscall.tbl|common|110|1
+arch/m68k/kernel/syscalls/syscall.tbl|common|0|1
+arch/microblaze/kernel/syscalls/syscall.tbl|common|0|1
+arch/parisc/kernel/syscalls/syscall.tbl|common|0|1
+arch/powerpc/kernel/syscalls/syscall.tbl|common|0|1
+arch/sh/kernel/syscalls/syscall.tbl|common|0|1
+arch/sparc/kernel/syscalls/syscall.tbl|common|0|1
+arch/xtensa/kernel/syscalls/syscall.tbl|common|0|1
+arch/s390/kernel/syscalls/syscall.tbl|common|0|2
+arch/mips/kernel/syscalls/syscall_n32.tbl|n32|0|1
+arch/mips/kernel/syscalls/syscall_n64.tbl|n64|0|1
+arch/mips/kernel/syscalls/syscall_o32.tbl|o32|0|1
+"
+
+list_files() {
+	local line
+	for line in $tables; do
+		echo "${line%%|*}"
+	done
+	echo include/uapi/asm-generic/unistd.h
+	echo include/linux/syscalls.h
+	echo kernel/sys_ni.c
+}
+
+# Insert $2 after the line of $1 that matches $3; fail if none does.
+insert_after() {
+	local file=$1 text=$2 pattern=$3
+	grep -q -- "$pattern" "$file" || { echo "wireup: no '$pattern' in $file" >&2; exit 1; }
+	if grep -q "$name" "$file"; then
+		echo "wireup: $file already has $name" >&2
+		exit 1
+	fi
+	awk -v pat="$pattern" -v text="$text" '
+		{ print }
+		!done && $0 ~ pat { print text; done = 1 }' "$file" > "$file.tmp"
+	mv "$file.tmp" "$file"
+}
+
+edit_tree() {
+	local dir=$1 line file abi off cols entry
+	for line in $tables; do
+		IFS='|' read -r file abi off cols <<< "$line"
+		entry="$((nr + off))	$abi	$name		sys_$name"
+		[ "$cols" = 2 ] && entry="$entry		sys_$name"
+		insert_after "$dir/$file" "$entry" "[[:space:]]mseal[[:space:]]"
+	done
+
+	file=$dir/include/uapi/asm-generic/unistd.h
+	insert_after "$file" "#define __NR_$name $nr
+__SYSCALL(__NR_$name, sys_$name)" "^__SYSCALL(__NR_mseal, sys_mseal)"
+	sed -i "s/^#define __NR_syscalls [0-9]*$/#define __NR_syscalls $((nr + 1))/" "$file"
+
+	insert_after "$dir/include/linux/syscalls.h" \
+		"asmlinkage long sys_$name(int pidfd, unsigned int flags, size_t max_bytes);" \
+		"^asmlinkage long sys_process_mrelease"
+	insert_after "$dir/kernel/sys_ni.c" "COND_SYSCALL($name);" \
+		"^COND_SYSCALL(process_mrelease);"
+}
+
+case "${1:-}" in
+files) list_files ;;
+edit) edit_tree "${2:?usage: wireup.sh edit DIR}" ;;
+*) echo "usage: wireup.sh files | edit DIR" >&2; exit 2 ;;
+esac

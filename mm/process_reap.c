@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * try_reap_dying_process(): free a dying process's private memory in the
+ * caller's context, a budget at a time, and say how much was freed.
+ *
+ * A userspace low-memory killer that has sent SIGKILL waits for the victim
+ * to run its own exit_mmap(), which a starved victim does slowly.  This
+ * lets the killer do that work itself, as the OOM reaper does for the
+ * kernel's OOM killer, and tells it how many bytes came back so that it
+ * kills no more than it needs to.
+ */
+
+#include <linux/compat.h>
+#include <linux/futex.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/oom.h>
+#include <linux/pid.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/security.h>
+#include <linux/slab.h>
+#include <linux/syscalls.h>
+#include <linux/xarray.h>
+#include <uapi/linux/process_reap.h>
+#include <asm/tlb.h>
+
+#include "internal.h"
+
+/* Zap at most this much between two looks at the budget. */
+#define REAP_CHUNK	SZ_2M
+
+struct reap_ctx {
+	struct mm_struct *mm;
+	size_t budget;		/* stop once this many bytes are freed */
+	size_t freed;		/* bytes of pages whose last mapping went */
+	struct xarray keep;	/* indexes of pages to leave mapped */
+};
+
+/* Where a thread keeps a robust futex list it has not walked yet. */
+struct reap_robust_head {
+	unsigned long uaddr;
+	bool compat;
+};
+
+static bool reap_group_dying(struct signal_struct *sig)
+{
+	/* A dumper may sleep for long and still reads the whole mm. */
+	if (READ_ONCE(sig->core_state))
+		return false;
+	return READ_ONCE(sig->flags) & SIGNAL_GROUP_EXIT;
+}
+
+/* Private memory only, as the OOM reaper; never device or hugetlb maps. */
+static bool reap_vma_eligible(struct vm_area_struct *vma)
+{
+	return !(vma->vm_flags & (VM_SHARED | VM_MAYSHARE | VM_HUGETLB |
+				  VM_PFNMAP | VM_IO));
+}
+
+/*
+ * A 32-bit caller cannot be handed more than its ssize_t holds, and a call
+ * may overshoot its budget by one chunk: stop early enough for both.
+ */
+static size_t reap_budget(size_t max_bytes)
+{
+	size_t limit = in_compat_syscall() ? S32_MAX : LONG_MAX;
+	size_t overshoot = max_t(size_t, REAP_CHUNK, PMD_SIZE);
+
+	return min(max_bytes, limit - overshoot);
+}
+
+static int reap_may_kill(struct task_struct *task)
+{
+	bool allowed;
+
+	/* Reaping only hastens what SIGKILL does, so it needs the same right. */
+	rcu_read_lock();
+	allowed = kill_ok_by_cred(task);
+	rcu_read_unlock();
+	if (!allowed)
+		return -EPERM;
+	return security_task_kill(task, SEND_SIG_NOINFO, SIGKILL, NULL);
+}
+
+/**
+ * reap_find_mm() - Find the address space of a possibly exited process.
+ * @task: the thread-group leader of the target, referenced by the caller
+ *
+ * Once its last thread has passed exit_mm(), a group-exiting process no
+ * longer points to its mm from any task, while exit_mmap() may still be
+ * tearing it down.  signal_struct keeps it for us then.
+ *
+ * Context: Process context.  Takes and releases task_lock() of the threads.
+ * Return: The mm with a reference (mmgrab()) that the caller must drop with
+ * mmdrop(), or NULL if none can be reached any more.
+ */
+static struct mm_struct *reap_find_mm(struct task_struct *task)
+{
+	struct mm_struct *mm;
+	struct task_struct *p;
+
+	p = find_lock_task_mm(task);
+	if (p) {
+		mm = p->mm;
+		mmgrab(mm);
+		task_unlock(p);
+		return mm;
+	}
+	/* Our reference on @task pins signal_struct, which pins reap_mm. */
+	mm = READ_ONCE(task->signal->reap_mm);
+	if (mm)
+		mmgrab(mm);
+	return mm;
+}
+
+static int reap_note_heads(struct task_struct *t, struct reap_robust_head *heads,
+			   int max, int nr)
+{
+#ifdef CONFIG_FUTEX
+	if (t->robust_list) {
+		if (nr < max) {
+			heads[nr].uaddr = (unsigned long)t->robust_list;
+			heads[nr].compat = false;
+		}
+		nr++;
+	}
+#ifdef CONFIG_COMPAT
+	if (t->compat_robust_list) {
+		if (nr < max) {
+			heads[nr].uaddr = (unsigned long)t->compat_robust_list;
+			heads[nr].compat = true;
+		}
+		nr++;
+	}
+#endif
+#endif
+	return nr;
+}
+
+/**
+ * reap_scan_users() - Check that every user of an mm is dying.
+ * @task: the thread-group leader of the target
+ * @mm: its address space
+ * @heads: where to note the robust list heads still to be walked
+ * @max: room in @heads
+ *
+ * A live process sharing @mm, a CLONE_VM sibling or a vfork parent, would
+ * find its memory gone.  Threads that still hold @mm have not yet walked
+ * their robust futex lists (exit_mm_release() comes before the mm is
+ * dropped), so their heads are noted for reap_keep_robust_list().
+ *
+ * Context: Process context.  Takes and releases rcu_read_lock().
+ * Return: The number of heads found, which may exceed @max (call again
+ * with more room), or -EINVAL if a live process shares @mm.
+ */
+static int reap_scan_users(struct task_struct *task, struct mm_struct *mm,
+			   struct reap_robust_head *heads, int max)
+{
+	struct task_struct *p, *t;
+	int nr = 0;
+
+	rcu_read_lock();
+	for_each_process(p) {
+		if (!same_thread_group(p, task) && !process_shares_mm(p, mm))
+			continue;
+		if (!reap_group_dying(p->signal)) {
+			nr = -EINVAL;
+			break;
+		}
+		for_each_thread(p, t) {
+			if (READ_ONCE(t->mm) == mm)
+				nr = reap_note_heads(t, heads, max, nr);
+		}
+	}
+	rcu_read_unlock();
+	return nr;
+}
+
+/* Copy from the target's memory; the caller holds mmap_lock and mm_users. */
+static int reap_read(struct mm_struct *mm, unsigned long uaddr, void *buf,
+		     size_t len)
+{
+	while (len) {
+		size_t n = min_t(size_t, len, PAGE_SIZE - offset_in_page(uaddr));
+		struct page *page;
+
+		if (get_user_pages_remote(mm, uaddr, 1, 0, &page, NULL) != 1)
+			return -EFAULT;
+		memcpy_from_page(buf, page, offset_in_page(uaddr), n);
+		put_page(page);
+		buf += n;
+		uaddr += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Read one long (or compat long) of a robust list, sign-extended. */
+static int reap_read_long(struct mm_struct *mm, unsigned long uaddr,
+			  bool compat, unsigned long *val)
+{
+	int err;
+
+	if (compat) {
+		s32 v;
+
+		err = reap_read(mm, uaddr, &v, sizeof(v));
+		*val = (long)v;
+	} else {
+		err = reap_read(mm, uaddr, val, sizeof(*val));
+	}
+	return err;
+}
+
+static int reap_keep(struct reap_ctx *rc, unsigned long uaddr, size_t len)
+{
+	unsigned long index = uaddr >> PAGE_SHIFT;
+	unsigned long last = (uaddr + len - 1) >> PAGE_SHIFT;
+	int err;
+
+	for (; index <= last; index++) {
+		err = xa_err(xa_store(&rc->keep, index, xa_mk_value(0),
+				      GFP_KERNEL));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The futex word of a list entry, as exit_robust_list() computes it. */
+static int reap_keep_futex(struct reap_ctx *rc,
+			   const struct reap_robust_head *h,
+			   unsigned long entry, unsigned long offset)
+{
+	size_t wsz = h->compat ? sizeof(u32) : sizeof(long);
+	unsigned long uaddr = entry + offset;
+
+	if (h->compat)
+		uaddr = (u32)uaddr;
+	return reap_keep(rc, entry, wsz) ?: reap_keep(rc, uaddr, sizeof(u32));
+}
+
+/**
+ * reap_keep_robust_list() - Keep what a robust futex list walk will read.
+ * @rc: the reap in progress
+ * @h: the list head of a thread that still holds the mm
+ *
+ * exit_robust_list() wakes the waiters of the futexes a dying thread held.
+ * It reads the head, each entry and each futex word, possibly in private
+ * memory; were those zapped it would read zeros and leave the waiters
+ * blocked forever.  Walk the list the same way, for as many steps
+ * (ROBUST_LIST_LIMIT), and note every page it touches.  Where the read
+ * fails, the thread's own walk will stop too.
+ *
+ * Context: Process context, mmap_lock held for read and mm_users held.
+ * Return: 0, or -ENOMEM.
+ */
+static int reap_keep_robust_list(struct reap_ctx *rc,
+				 const struct reap_robust_head *h)
+{
+	size_t wsz = h->compat ? sizeof(u32) : sizeof(long);
+	unsigned long entry, offset, pending, next;
+	unsigned int limit = ROBUST_LIST_LIMIT;
+	int err;
+
+	/* struct robust_list_head: list.next, futex_offset, list_op_pending */
+	err = reap_keep(rc, h->uaddr, 3 * wsz);
+	if (err)
+		return err;
+	if (reap_read_long(rc->mm, h->uaddr, h->compat, &entry) ||
+	    reap_read_long(rc->mm, h->uaddr + wsz, h->compat, &offset) ||
+	    reap_read_long(rc->mm, h->uaddr + 2 * wsz, h->compat, &pending))
+		return 0;
+
+	/* Bit 0 of a list pointer flags a PI futex. */
+	pending &= ~1UL;
+	if (h->compat)
+		pending = (u32)pending;
+	if (pending) {
+		err = reap_keep_futex(rc, h, pending, offset);
+		if (err)
+			return err;
+	}
+	for (entry &= ~1UL; entry != h->uaddr && limit--; entry = next & ~1UL) {
+		if (h->compat)
+			entry = (u32)entry;
+		err = reap_keep_futex(rc, h, entry, offset);
+		if (err)
+			return err;
+		if (reap_read_long(rc->mm, entry, h->compat, &next))
+			break;
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Find the first address in [@addr, @end) with a populated PMD entry, or
+ * @end.  Skipping empty upper levels keeps the cost proportional to what
+ * is mapped, not to the size of the address space.  *@next is set to the
+ * end of the chunk to zap from there: REAP_CHUNK, or a whole huge PMD so
+ * that a THP is freed in one go rather than split.
+ *
+ * The entries are read without locks: mmap_lock held for read keeps the
+ * tables above the PTE level, and zapping rechecks all it relies on.
+ */
+static unsigned long reap_next_chunk(struct mm_struct *mm, unsigned long addr,
+				     unsigned long end, unsigned long *next)
+{
+	while (addr < end) {
+		pgd_t *pgd = pgd_offset(mm, addr);
+		p4d_t *p4d;
+		pud_t *pud, pudval;
+		pmd_t pmdval;
+
+		if (pgd_none(pgdp_get(pgd))) {
+			addr = pgd_addr_end(addr, end);
+			continue;
+		}
+		p4d = p4d_offset(pgd, addr);
+		if (p4d_none(p4dp_get(p4d))) {
+			addr = p4d_addr_end(addr, end);
+			continue;
+		}
+		pud = pud_offset(p4d, addr);
+		pudval = pudp_get(pud);
+		if (pud_none(pudval)) {
+			addr = pud_addr_end(addr, end);
+			continue;
+		}
+		if (pud_leaf(pudval)) {
+			*next = pud_addr_end(addr, end);
+			return addr;
+		}
+		pmdval = pmdp_get_lockless(pmd_offset(pud, addr));
+		if (pmd_none(pmdval)) {
+			addr = pmd_addr_end(addr, end);
+			continue;
+		}
+		*next = pmd_addr_end(addr, end);
+		if (pmd_present(pmdval) && !pmd_leaf(pmdval))
+			*next = min(*next, ALIGN(addr + 1, REAP_CHUNK));
+		return addr;
+	}
+	return end;
+}
+
+/* Zap [@addr, @end), leaving the pages in rc->keep mapped. */
+static void reap_zap(struct reap_ctx *rc, struct mmu_gather *tlb,
+		     struct vm_area_struct *vma, unsigned long addr,
+		     unsigned long end, struct zap_details *details)
+{
+	unsigned long index, stop;
+
+	while (addr < end) {
+		index = addr >> PAGE_SHIFT;
+		stop = end;
+		if (xa_find(&rc->keep, &index, (end - 1) >> PAGE_SHIFT,
+			    XA_PRESENT))
+			stop = index << PAGE_SHIFT;
+		if (stop > addr)
+			unmap_page_range(tlb, vma, addr, stop, details);
+		addr = stop + PAGE_SIZE;
+	}
+}
+
+/* Return 0 when done with @vma, 1 when stopped early, or -EAGAIN. */
+static int reap_vma(struct reap_ctx *rc, struct vm_area_struct *vma)
+{
+	struct zap_details details = { .even_cows = true };
+	unsigned long addr, next, end = vma->vm_end;
+	struct mmu_notifier_range range;
+	size_t freed = rc->freed;
+	struct mmu_gather tlb;
+	int ret = 0;
+
+	addr = reap_next_chunk(rc->mm, vma->vm_start, end, &next);
+	if (addr >= end)
+		return 0;
+
+	mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, 0, rc->mm, addr, end);
+	tlb_gather_mmu(&tlb, rc->mm);
+	/* As the OOM reaper: a notifier may wait on the dying task itself. */
+	if (mmu_notifier_invalidate_range_start_nonblock(&range)) {
+		tlb_finish_mmu(&tlb);
+		return -EAGAIN;
+	}
+	while (addr < end) {
+		reap_zap(rc, &tlb, vma, addr, next, &details);
+		rc->freed = freed + details.nr_anon_unmapped * PAGE_SIZE;
+		if (rc->freed >= rc->budget || fatal_signal_pending(current)) {
+			ret = 1;
+			break;
+		}
+		addr = reap_next_chunk(rc->mm, next, end, &next);
+	}
+	mmu_notifier_invalidate_range_end(&range);
+	tlb_finish_mmu(&tlb);
+	return ret;
+}
+
+/* Return 0 when every VMA is done, 1 when stopped early, or -EAGAIN. */
+static int reap_vmas(struct reap_ctx *rc)
+{
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, rc->mm, 0);
+	int ret;
+
+	for_each_vma(vmi, vma) {
+		if (!reap_vma_eligible(vma))
+			continue;
+		ret = reap_vma(rc, vma);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static long reap_mm(struct task_struct *task, struct mm_struct *mm,
+		    unsigned int flags, size_t max_bytes)
+{
+	struct reap_robust_head stack_heads[8], *heads = stack_heads;
+	struct reap_ctx rc = { .mm = mm, .budget = reap_budget(max_bytes) };
+	int max = ARRAY_SIZE(stack_heads), nr_heads = 0, i;
+	bool pinned = false;
+	long ret;
+
+	if (!reap_group_dying(task->signal))
+		return -EINVAL;
+
+	/* mm_users never rises from zero: no thread can use @mm again. */
+	if (atomic_read(&mm->mm_users)) {
+		while ((ret = reap_scan_users(task, mm, heads, max)) > max) {
+			if (heads != stack_heads)
+				kfree(heads);
+			max = ret;
+			heads = kmalloc_array(max, sizeof(*heads), GFP_KERNEL);
+			if (!heads)
+				return -ENOMEM;
+		}
+		if (ret < 0)
+			goto free_heads;
+		nr_heads = ret;
+	}
+	ret = 0;
+	if (!max_bytes)
+		goto free_heads;
+
+	/*
+	 * Reading a robust list may fault pages in.  Holding mm_users keeps
+	 * exit_mmap() from starting meanwhile: its unmap_vmas() would never
+	 * see a page faulted in behind it.  If mm_users is already zero,
+	 * every thread has walked its list and there is nothing to keep.
+	 */
+	if (nr_heads)
+		pinned = mmget_not_zero(mm);
+
+	if (flags & PROCESS_REAP_NOWAIT) {
+		if (!mmap_read_trylock(mm)) {
+			ret = -EAGAIN;
+			goto unpin;
+		}
+	} else if (mmap_read_lock_killable(mm)) {
+		ret = -EINTR;
+		goto unpin;
+	}
+
+	/*
+	 * exit_mmap() sets MMF_OOM_SKIP once it has unmapped everything and
+	 * before it takes mmap_lock for write to free the page tables and
+	 * VMAs.  Seeing it clear under our read lock means both stay.
+	 */
+	if (test_bit(MMF_OOM_SKIP, &mm->flags))
+		goto unlock;
+
+	xa_init(&rc.keep);
+	for (i = 0; pinned && i < nr_heads; i++) {
+		ret = reap_keep_robust_list(&rc, &heads[i]);
+		if (ret)
+			goto destroy_keep;
+	}
+
+	/*
+	 * Kernel users of the address space (get_user() on behalf of aio,
+	 * io_uring, futexes) now fault instead of reading zeros.
+	 */
+	set_bit(MMF_UNSTABLE, &mm->flags);
+	ret = reap_vmas(&rc);
+	/* As after the OOM reaper: the OOM killer need not wait for it. */
+	if (!ret)
+		set_bit(MMF_OOM_SKIP, &mm->flags);
+	if (ret >= 0 || rc.freed)
+		ret = rc.freed;
+
+destroy_keep:
+	xa_destroy(&rc.keep);
+unlock:
+	mmap_read_unlock(mm);
+unpin:
+	/* Last user after all: exit_mmap() runs here, in the caller's time. */
+	if (pinned)
+		mmput(mm);
+free_heads:
+	if (heads != stack_heads)
+		kfree(heads);
+	return ret;
+}
+
+static long do_try_reap_dying_process(int pidfd, unsigned int flags,
+				      size_t max_bytes)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+	unsigned int f_flags;
+	long ret;
+
+	if (flags & ~PROCESS_REAP_NOWAIT)
+		return -EINVAL;
+
+	task = pidfd_get_task(pidfd, &f_flags);
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+
+	ret = reap_may_kill(task);
+	if (ret)
+		goto put_task;
+
+	if (task->flags & PF_KTHREAD) {
+		ret = -EINVAL;
+		goto put_task;
+	}
+
+	/* No mm left to reach: the process's own teardown is over. */
+	mm = reap_find_mm(task);
+	if (!mm)
+		goto put_task;
+
+	ret = reap_mm(task, mm, flags, max_bytes);
+	mmdrop(mm);
+put_task:
+	put_task_struct(task);
+	return ret;
+}
+
+/**
+ * sys_try_reap_dying_process - Free a dying process's memory, within a budget.
+ * @pidfd: pidfd of the target process
+ * @flags: 0 or %PROCESS_REAP_NOWAIT
+ * @max_bytes: stop once this call has freed this many bytes; 0 frees
+ *	nothing and only checks that the call would be allowed, SIZE_MAX
+ *	frees all it can
+ *
+ * The target must be dying: every process using its address space must be
+ * exiting because of a fatal signal or exit_group(2), and none may be
+ * dumping core.  The caller must be allowed to send it SIGKILL.
+ *
+ * The call unmaps the target's private memory (anonymous and private file
+ * mappings, never shared, hugetlb or PFN mappings) in the caller's context,
+ * so the CPU time is the caller's.  It leaves mapped the pages that the
+ * target's threads still need to walk their robust futex lists, so waiters
+ * on futexes the target held still get EOWNERDEAD.  The address space is
+ * marked unstable first: kernel users of it then fault instead of reading
+ * zeros.  Once all is unmapped, the OOM killer is told to skip the target.
+ *
+ * It works at every stage of the target's exit: while its threads still
+ * hold the mm, and after they have dropped it while exit_mmap() runs.
+ *
+ * The call stops once it has freed @max_bytes, after at most one more 2 MiB
+ * chunk or one huge page.  A 32-bit caller is never returned more than its
+ * ssize_t holds.  Callers loop until the call returns 0.
+ *
+ * Return: the number of bytes this call freed, that is of resident pages
+ * whose last mapping it removed.  Pages still mapped by another process
+ * and swap entries are not counted, and concurrent calls and the target's
+ * own exit never count a page twice.  0 means there is nothing (left) to
+ * free.  On error, a negative errno:
+ *
+ * * %EAGAIN - %PROCESS_REAP_NOWAIT was given and the mmap_lock of the
+ *   target is contended, or an MMU notifier could not run without
+ *   blocking before anything was freed.
+ * * %EBADF - @pidfd is not a pidfd.
+ * * %EINTR - a fatal signal arrived while waiting for the mmap_lock.
+ * * %EINVAL - @flags has an unknown bit, or the target is not dying, is
+ *   dumping core, is a kernel thread, or shares its memory with a live
+ *   process.
+ * * %ENOMEM - out of memory while noting robust futex lists.
+ * * %EPERM - the caller may not send SIGKILL to the target.
+ * * %ESRCH - the target has been waited for, or @pidfd refers to a thread
+ *   that is not a thread-group leader.
+ */
+SYSCALL_DEFINE3(try_reap_dying_process, int, pidfd, unsigned int, flags,
+		size_t, max_bytes)
+{
+	return do_try_reap_dying_process(pidfd, flags, max_bytes);
+}

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Syscall wrappers and victim helpers for the try_reap_dying_process()
+ * selftests.
+ */
+#ifndef __PROCESS_REAP_H
+#define __PROCESS_REAP_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#if __has_include(<linux/process_reap.h>)
+#include <linux/process_reap.h>
+#endif
+
+/* Unknown numbers make the wrappers fail with ENOSYS, and the tests skip. */
+#ifndef __NR_try_reap_dying_process
+#define __NR_try_reap_dying_process -1
+#endif
+
+#ifndef __NR_process_mrelease
+#define __NR_process_mrelease -1
+#endif
+
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open -1
+#endif
+
+#ifndef __NR_pidfd_send_signal
+#define __NR_pidfd_send_signal -1
+#endif
+
+#ifndef __NR_userfaultfd
+#define __NR_userfaultfd -1
+#endif
+
+#ifndef PROCESS_REAP_NOWAIT
+#define PROCESS_REAP_NOWAIT (1U << 0)
+#endif
+
+#ifndef PIDFD_NONBLOCK
+#define PIDFD_NONBLOCK O_NONBLOCK
+#endif
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define UID_NOBODY 65534
+#define SZ_1M (1UL << 20)
+#define SZ_2M (2UL << 20)
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+static inline long sys_try_reap_dying_process(int pidfd, unsigned int flags,
+					      size_t max_bytes)
+{
+	return syscall(__NR_try_reap_dying_process, pidfd, flags, max_bytes);
+}
+
+static inline int sys_process_mrelease(int pidfd, unsigned int flags)
+{
+	return syscall(__NR_process_mrelease, pidfd, flags);
+}
+
+static inline int sys_pidfd_open(pid_t pid, unsigned int flags)
+{
+	return syscall(__NR_pidfd_open, pid, flags);
+}
+
+static inline int sys_pidfd_send_signal(int pidfd, int sig)
+{
+	return syscall(__NR_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+/* True when the running kernel has the syscall. */
+static inline bool have_try_reap(void)
+{
+	return sys_try_reap_dying_process(-1, 0, 0) < 0 && errno != ENOSYS;
+}
+
+/* Read "Key: N kB" from a /proc file; returns bytes or -1. */
+static inline long proc_kb(pid_t pid, const char *file, const char *key)
+{
+	char path[64], line[256];
+	size_t len = strlen(key);
+	long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, len) && line[len] == ':') {
+			val = strtol(line + len + 1, NULL, 10) * 1024;
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+/* Exact anonymous footprint: smaps_rollup walks the page tables. */
+static inline long anon_bytes(pid_t pid)
+{
+	return proc_kb(pid, "smaps_rollup", "Anonymous");
+}
+
+/* The state letter of /proc/PID/task/TID/stat, or 0 if it is gone. */
+static inline char task_state(pid_t pid, pid_t tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* Wait (up to @secs) until thread @tid of @pid is in state @state. */
+static inline bool wait_task_state(pid_t pid, pid_t tid, char state, int secs)
+{
+	for (int i = 0; i < secs * 1000; i++) {
+		if (task_state(pid, tid) == state)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+static inline long read_long_file(const char *path)
+{
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return strtol(buf, NULL, 10);
+}
+
+static inline bool write_file(const char *path, const char *s)
+{
+	ssize_t len = strlen(s);
+	int fd = open(path, O_WRONLY);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, s, len) == len;
+	close(fd);
+	return ok;
+}
+
+/* Fill @len bytes with a pattern derived from @seed, or check it. */
+static inline void fill_pattern(void *p, size_t len, unsigned long seed)
+{
+	for (size_t off = 0; off < len; off += sizeof(long))
+		*(unsigned long *)((char *)p + off) = off * 2654435761UL + seed;
+}
+
+static inline bool check_pattern(const void *p, size_t len, unsigned long seed)
+{
+	for (size_t off = 0; off < len; off += sizeof(long))
+		if (*(const unsigned long *)((const char *)p + off) !=
+		    off * 2654435761UL + seed)
+			return false;
+	return true;
+}
+
+/*
+ * A userfaultfd trap: a thread that makes a syscall whose user buffer is
+ * never populated blocks in the kernel, with whatever locks or references
+ * that syscall took, until the trap is closed.  Reading the uffd event
+ * tells us, without any sleep, that the thread has got there.
+ */
+struct uffd_trap {
+	int uffd;
+	void *area;
+	size_t len;
+};
+
+static inline int uffd_trap_init(struct uffd_trap *t, size_t len)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+
+	t->len = len;
+	t->uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (t->uffd < 0)
+		return -1;
+	if (ioctl(t->uffd, UFFDIO_API, &api))
+		return -1;
+	t->area = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t->area == MAP_FAILED)
+		return -1;
+	reg.range.start = (unsigned long)t->area;
+	reg.range.len = len;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	return ioctl(t->uffd, UFFDIO_REGISTER, &reg);
+}
+
+/* Block until some thread faults in the trap. */
+static inline int uffd_trap_wait(struct uffd_trap *t)
+{
+	struct uffd_msg msg;
+
+	if (read(t->uffd, &msg, sizeof(msg)) != sizeof(msg))
+		return -1;
+	return msg.event == UFFD_EVENT_PAGEFAULT ? 0 : -1;
+}
+
+/* Closing the uffd fails the trapped access with EFAULT, releasing it. */
+static inline void uffd_trap_release(struct uffd_trap *t)
+{
+	if (t->uffd >= 0)
+		close(t->uffd);
+	t->uffd = -1;
+}
+
+#endif /* __PROCESS_REAP_H */

@@ -1,0 +1,1103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests for try_reap_dying_process().
+ *
+ * A victim must stay dying, with its memory still there, for as long as a
+ * test looks at it; sleeping and hoping would make the tests pass on luck.
+ * Two userfaultfd traps hold a killed victim at each stage of its exit:
+ *
+ * - Before it drops its mm: a thread of the victim writes to a pipe whose
+ *   mutex our "jammer" thread holds while it faults in a userfaultfd area.
+ *   mutex_lock() does not return on SIGKILL, so that thread keeps the mm
+ *   (and its robust futex list) until the trap is released.
+ *
+ * - After: a thread of ours reads the victim's /proc/PID/mem into a trapped
+ *   buffer.  That holds mm_users, so every victim thread passes exit_mm()
+ *   and the victim becomes a zombie, but exit_mmap() has not run.
+ *
+ * Reading the userfaultfd event tells us, without a sleep, that the trap
+ * has caught its thread.
+ */
+#include "process_reap.h"
+#include "../kselftest_harness.h"
+
+#include <sys/capability.h>
+#include <sys/uio.h>
+#include <time.h>
+
+#define MAX_VICTIMS 2
+#define MAX_EXTRA 4
+
+struct victim_spec {
+	size_t anon;		/* private anonymous bytes to fill */
+	bool thp;		/* back them with THPs */
+	bool stuck;		/* keep the mm after SIGKILL (jammed pipe) */
+	/* More setup in the victim; the region is @anon bytes at @p. */
+	void (*setup)(void *arg, char *p);
+	/* Run by the stuck thread before it blocks. */
+	void (*stuck_fn)(void *arg, char *p);
+	void *arg;
+};
+
+struct victim {
+	pid_t pid;
+	int pidfd;
+	pid_t stuck_tid;
+	char *region;		/* same address in the victim and in us */
+	long anon;		/* its anonymous footprint before the kill */
+	char cgroup[64];
+};
+
+struct ready_msg {
+	pid_t tid;
+	char *region;
+};
+
+FIXTURE(reap) {
+	struct victim v[MAX_VICTIMS];
+	int nr_victims;
+	pid_t extra[MAX_EXTRA];	/* more processes to kill at the end */
+	int nr_extra;
+	struct uffd_trap trap;
+	int jam[2];
+	pthread_t jammer;
+	bool jammed;
+};
+
+static void *jammer_fn(void *arg)
+{
+	FIXTURE_DATA(reap) *self = arg;
+
+	/* pipe_write() faults on the trap area with pipe->mutex held. */
+	if (write(self->jam[1], self->trap.area, 4096) < 0)
+		return NULL;
+	return NULL;
+}
+
+static void jam_pipe(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(reap) *self)
+{
+	ASSERT_EQ(0, pipe(self->jam));
+	ASSERT_EQ(0, uffd_trap_init(&self->trap, 4096)) {
+		TH_LOG("userfaultfd: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, pthread_create(&self->jammer, NULL, jammer_fn, self));
+	self->jammed = true;
+	ASSERT_EQ(0, uffd_trap_wait(&self->trap));
+}
+
+/* Set in the victim before it starts its stuck thread. */
+static int victim_ready_fd = -1, victim_jam_fd = -1;
+static char *victim_region;
+
+static void *stuck_thread(void *arg)
+{
+	const struct victim_spec *s = arg;
+	struct ready_msg msg = { .tid = gettid() };
+
+	if (s->stuck_fn)
+		s->stuck_fn(s->arg, victim_region);
+	msg.region = victim_region;
+	if (write(victim_ready_fd, &msg, sizeof(msg)) != sizeof(msg))
+		return NULL;
+	/* Blocks in mutex_lock(&pipe->mutex); SIGKILL cannot end that. */
+	if (write(victim_jam_fd, "x", 1) < 0)
+		return NULL;
+	for (;;)
+		pause();
+}
+
+static void join_own_cgroup(void)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), CGROUP_ROOT "/reap-%d", getpid());
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return;
+	strcat(path, "/cgroup.procs");
+	write_file(path, "0");
+}
+
+static void __attribute__((noreturn))
+victim_main(const struct victim_spec *s, int ready_fd, int jam_fd)
+{
+	struct ready_msg msg = { 0 };
+	pthread_t th;
+
+	victim_ready_fd = ready_fd;
+	victim_jam_fd = jam_fd;
+	/* Charges do not move with a task: join the cgroup first. */
+	join_own_cgroup();
+	if (s->anon) {
+		char *p = mmap(NULL, s->anon + SZ_2M, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			_exit(1);
+		p = (char *)(((uintptr_t)p + SZ_2M - 1) & ~(SZ_2M - 1));
+		madvise(p, s->anon, s->thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+		fill_pattern(p, s->anon, 1);
+		victim_region = p;
+	}
+	if (s->setup)
+		s->setup(s->arg, victim_region);
+	if (s->stuck) {
+		if (pthread_create(&th, NULL, stuck_thread, (void *)s))
+			_exit(1);
+	} else {
+		msg.region = victim_region;
+		if (write(ready_fd, &msg, sizeof(msg)) != sizeof(msg))
+			_exit(1);
+	}
+	for (;;)
+		pause();
+}
+
+/* Fork a victim; it is ready (and, if stuck, its thread blocked) on return. */
+static struct victim *spawn(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(reap) *self,
+			    const struct victim_spec *s)
+{
+	struct victim *v = &self->v[self->nr_victims];
+	struct ready_msg msg;
+	int ready[2];
+
+	if (s->stuck && !self->jammed)
+		jam_pipe(_metadata, self);
+	if (self->nr_victims >= MAX_VICTIMS) {
+		TH_LOG("too many victims");
+		return NULL;
+	}
+	if (pipe(ready))
+		return NULL;
+	v->pid = fork();
+	if (v->pid < 0)
+		return NULL;
+	if (v->pid == 0) {
+		/* The trap must die with us, not linger in the victim. */
+		if (self->jammed)
+			close(self->trap.uffd);
+		close(ready[0]);
+		victim_main(s, ready[1], self->jammed ? self->jam[1] : -1);
+	}
+	self->nr_victims++;
+	close(ready[1]);
+	snprintf(v->cgroup, sizeof(v->cgroup), CGROUP_ROOT "/reap-%d", v->pid);
+	v->pidfd = sys_pidfd_open(v->pid, 0);
+	if (v->pidfd < 0 || read(ready[0], &msg, sizeof(msg)) != sizeof(msg)) {
+		close(ready[0]);
+		return NULL;
+	}
+	close(ready[0]);
+	v->region = msg.region;
+	v->stuck_tid = msg.tid;
+	if (s->stuck && !wait_task_state(v->pid, v->stuck_tid, 'D', 20)) {
+		TH_LOG("victim thread %d did not block on the pipe", msg.tid);
+		return NULL;
+	}
+	v->anon = anon_bytes(v->pid);
+	return v;
+}
+
+#define SPAWN(spec) ({							\
+	struct victim *__v = spawn(_metadata, self, spec);		\
+	ASSERT_NE(NULL, __v);						\
+	ASSERT_GT(__v->anon, 0);					\
+	__v;								\
+})
+
+static long memcg_current(struct victim *v)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/memory.current", v->cgroup);
+	return read_long_file(path);
+}
+
+static void kill_victim(struct __test_metadata *_metadata, struct victim *v)
+{
+	ASSERT_EQ(0, sys_pidfd_send_signal(v->pidfd, SIGKILL));
+}
+
+/* Reap in @step-sized calls until 0; the sum, or -errno. */
+static long reap_loop(int pidfd, unsigned int flags, size_t step,
+		      long *max_ret)
+{
+	long ret, sum = 0;
+
+	do {
+		ret = sys_try_reap_dying_process(pidfd, flags, step);
+		if (ret < 0)
+			return errno == ESRCH && sum ? sum : -errno;
+		if (max_ret && ret > *max_ret)
+			*max_ret = ret;
+		sum += ret;
+	} while (ret);
+	return sum;
+}
+
+/* Within 1% below the footprint, and never above it. */
+#define EXPECT_FOOTPRINT(freed, anon) do {				\
+	EXPECT_LE(freed, anon);						\
+	EXPECT_GE(freed, (anon) - (anon) / 100);			\
+} while (0)
+
+FIXTURE_SETUP(reap)
+{
+	memset(self, 0, sizeof(*self));
+	self->trap.uffd = -1;
+	if (!have_try_reap())
+		SKIP(return, "try_reap_dying_process() is not available");
+	/* Orphaned grandchildren come back to us to be waited for. */
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
+}
+
+FIXTURE_TEARDOWN(reap)
+{
+	int i;
+
+	uffd_trap_release(&self->trap);
+	if (self->jammed)
+		pthread_join(self->jammer, NULL);
+	for (i = 0; i < self->nr_extra; i++)
+		kill(self->extra[i], SIGKILL);
+	for (i = 0; i < self->nr_victims; i++) {
+		kill(self->v[i].pid, SIGKILL);
+		waitpid(self->v[i].pid, NULL, 0);
+		if (self->v[i].pidfd > 0)
+			close(self->v[i].pidfd);
+	}
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	for (i = 0; i < self->nr_victims; i++)
+		rmdir(self->v[i].cgroup);
+}
+
+/* --- Arguments and permission --- */
+
+TEST_F(reap, ebadf_minus_one)
+{
+	EXPECT_EQ(-1, sys_try_reap_dying_process(-1, 0, SIZE_MAX));
+	EXPECT_EQ(EBADF, errno);
+}
+
+TEST_F(reap, ebadf_regular_file)
+{
+	int fd = open("/proc/self/status", O_RDONLY);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-1, sys_try_reap_dying_process(fd, 0, SIZE_MAX));
+	EXPECT_EQ(EBADF, errno);
+	close(fd);
+}
+
+TEST_F(reap, einval_unknown_flags)
+{
+	struct victim_spec s = { .anon = 4 * SZ_1M, .stuck = true };
+	struct victim *v = SPAWN(&s);
+
+	kill_victim(_metadata, v);
+	EXPECT_EQ(-1, sys_try_reap_dying_process(v->pidfd, 2, SIZE_MAX));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, sys_try_reap_dying_process(v->pidfd, ~0U, SIZE_MAX));
+	EXPECT_EQ(EINVAL, errno);
+	/* Nothing was touched. */
+	EXPECT_EQ(v->anon, anon_bytes(v->stuck_tid));
+}
+
+TEST_F(reap, einval_live_target_untouched)
+{
+	struct victim_spec s = { .anon = 16 * SZ_1M };
+	struct victim *v = SPAWN(&s);
+	char *buf = malloc(s.anon);
+	char path[64];
+	int fd;
+
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(-1, sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, sys_try_reap_dying_process(v->pidfd, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(v->anon, anon_bytes(v->pid));
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", v->pid);
+	fd = open(path, O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ((ssize_t)s.anon,
+		  pread(fd, buf, s.anon, (off_t)(uintptr_t)v->region));
+	EXPECT_TRUE(check_pattern(buf, s.anon, 1));
+	close(fd);
+	free(buf);
+}
+
+TEST_F(reap, einval_kernel_thread)
+{
+	/* kthreadd is pid 2 wherever there is a pid namespace of init. */
+	int pidfd = sys_pidfd_open(2, 0);
+
+	ASSERT_GE(pidfd, 0);
+	EXPECT_EQ(-1, sys_try_reap_dying_process(pidfd, 0, SIZE_MAX));
+	EXPECT_EQ(EINVAL, errno);
+	close(pidfd);
+}
+
+/* Run @fn in a child with uid nobody; its result is the exit status. */
+static int as_nobody(int (*fn)(int pidfd), int pidfd, bool keep_cap_kill)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		cap_value_t kill_cap = CAP_KILL;
+		cap_t caps;
+
+		if (keep_cap_kill && prctl(PR_SET_KEEPCAPS, 1))
+			_exit(100);
+		if (setresgid(UID_NOBODY, UID_NOBODY, UID_NOBODY) ||
+		    setresuid(UID_NOBODY, UID_NOBODY, UID_NOBODY))
+			_exit(101);
+		caps = cap_init();
+		if (keep_cap_kill &&
+		    (cap_set_flag(caps, CAP_PERMITTED, 1, &kill_cap, CAP_SET) ||
+		     cap_set_flag(caps, CAP_EFFECTIVE, 1, &kill_cap, CAP_SET)))
+			_exit(102);
+		if (cap_set_proc(caps))
+			_exit(103);
+		cap_free(caps);
+		_exit(fn(pidfd));
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static int reap_errno(int pidfd)
+{
+	long ret = sys_try_reap_dying_process(pidfd, 0, SIZE_MAX);
+
+	return ret < 0 ? errno : 0;
+}
+
+TEST_F(reap, eperm_as_nobody)
+{
+	struct victim_spec s = { .anon = 16 * SZ_1M, .stuck = true };
+	struct victim *v = SPAWN(&s);
+
+	kill_victim(_metadata, v);
+	EXPECT_EQ(EPERM, as_nobody(reap_errno, v->pidfd, false));
+	EXPECT_EQ(v->anon, anon_bytes(v->stuck_tid));
+}
+
+TEST_F(reap, cap_kill_allows_other_uid)
+{
+	struct victim_spec s = { .anon = 16 * SZ_1M, .stuck = true };
+	struct victim *v = SPAWN(&s);
+
+	kill_victim(_metadata, v);
+	EXPECT_EQ(0, as_nobody(reap_errno, v->pidfd, true));
+	EXPECT_LT(anon_bytes(v->stuck_tid), v->anon / 100);
+}
+
+TEST_F(reap, esrch_after_wait_and_zero_before)
+{
+	struct victim_spec s = { .anon = 16 * SZ_1M };
+	struct victim *v = SPAWN(&s);
+	siginfo_t info;
+
+	kill_victim(_metadata, v);
+	/* A zombie whose teardown is over: nothing more to free. */
+	ASSERT_EQ(0, waitid(P_PIDFD, v->pidfd, &info, WEXITED | WNOWAIT));
+	EXPECT_EQ(0, sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX));
+	ASSERT_EQ(v->pid, waitpid(v->pid, NULL, 0));
+	EXPECT_EQ(-1, sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX));
+	EXPECT_EQ(ESRCH, errno);
+	EXPECT_EQ(-1, sys_try_reap_dying_process(v->pidfd, 0, 0));
+	EXPECT_EQ(ESRCH, errno);
+}
+
+TEST_F(reap, zero_budget_is_a_probe)
+{
+	struct victim_spec s = { .anon = 32 * SZ_1M, .stuck = true };
+	struct victim *v = SPAWN(&s);
+	long freed;
+
+	kill_victim(_metadata, v);
+	EXPECT_EQ(0, sys_try_reap_dying_process(v->pidfd, 0, 0));
+	EXPECT_EQ(0, sys_try_reap_dying_process(v->pidfd, PROCESS_REAP_NOWAIT, 0));
+	EXPECT_EQ(v->anon, anon_bytes(v->stuck_tid));
+	freed = sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX);
+	EXPECT_FOOTPRINT(freed, v->anon);
+}
+
+TEST_F(reap, nonblock_pidfd_and_nowait)
+{
+	struct victim_spec s = { .anon = 32 * SZ_1M, .stuck = true };
+	struct victim *v = SPAWN(&s);
+	int pidfd;
+	long freed;
+
+	pidfd = sys_pidfd_open(v->pid, PIDFD_NONBLOCK);
+	ASSERT_GE(pidfd, 0);
+	kill_victim(_metadata, v);
+	freed = sys_try_reap_dying_process(pidfd, PROCESS_REAP_NOWAIT, SIZE_MAX);
+	EXPECT_FOOTPRINT(freed, v->anon);
+	close(pidfd);
+}
+
+TEST_F(reap, clone_pidfd)
+{
+	struct clone_args {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+		uint64_t stack, stack_size, tls;
+	} args = { .flags = CLONE_PIDFD, .exit_signal = SIGCHLD };
+	int pidfd = -1, ready[2];
+	long anon, freed;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, pipe(ready));
+	args.pidfd = (uintptr_t)&pidfd;
+	pid = syscall(__NR_clone3, &args, sizeof(args));
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		char *p = mmap(NULL, 16 * SZ_1M, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			_exit(1);
+		madvise(p, 16 * SZ_1M, MADV_NOHUGEPAGE);
+		fill_pattern(p, 16 * SZ_1M, 3);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	self->extra[self->nr_extra++] = pid;
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	anon = anon_bytes(pid);
+	ASSERT_GT(anon, 16 * SZ_1M - 1);
+	ASSERT_EQ(0, sys_pidfd_send_signal(pidfd, SIGKILL));
+	/* Not held back: reap what is left, never more than there was. */
+	freed = reap_loop(pidfd, 0, SIZE_MAX, NULL);
+	EXPECT_GE(freed, 0);
+	EXPECT_LE(freed, anon);
+	close(pidfd);
+}
+
+/* --- What is reaped, and what is counted --- */
+
+TEST_F(reap, full_reap_returns_footprint)
+{
+	struct victim_spec s = { .anon = 64 * SZ_1M, .stuck = true };
+	struct victim *v = SPAWN(&s);
+	long before, after, freed;
+
+	before = memcg_current(v);
+	ASSERT_GT(before, (long)s.anon);
+	kill_victim(_metadata, v);
+	freed = sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX);
+	after = memcg_current(v);
+	EXPECT_FOOTPRINT(freed, v->anon);
+	/* The memory really came back, charged to nobody any more. */
+	EXPECT_GE(before - after, freed - freed / 10);
+	EXPECT_LT(anon_bytes(v->stuck_tid), v->anon / 100);
+	EXPECT_EQ(0, sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX));
+}
+
+/* Non-final calls free at least @step; no call overshoots by > 2 MiB. */
+static void check_budget_loop(struct __test_metadata *_metadata,
+			      struct victim *v, size_t step, size_t overshoot)
+{
+	long ret, sum = 0, calls = 0, short_calls = 0;
+
+	do {
+		ret = sys_try_reap_dying_process(v->pidfd, 0, step);
+		ASSERT_GE(ret, 0);
+		EXPECT_LE((size_t)ret, step + overshoot);
+		if (ret && (size_t)ret < step)
+			short_calls++;
+		sum += ret;
+		calls++;
+	} while (ret);
+	/* Only the call that ran out of memory may fall short. */
+	EXPECT_LE(short_calls, 1);
+	EXPECT_FOOTPRINT(sum, v->anon);
+	TH_LOG("step %zu KiB: %ld calls, %ld bytes", step >> 10, calls, sum);
+}
+
+TEST_F(reap, budget_1m_loop)
+{
+	struct victim_spec s = { .anon = 64 * SZ_1M, .stuck = true };
+	struct victim *v = SPAWN(&s);
+
+	kill_victim(_metadata, v);
+	check_budget_loop(_metadata, v, SZ_1M, SZ_2M);
+}
+
+TEST_F(reap, budget_16m_loop)
+{
+	struct victim_spec s = { .anon = 128 * SZ_1M, .stuck = true };
+	struct victim *v = SPAWN(&s);
+
+	kill_victim(_metadata, v);
+	check_budget_loop(_metadata, v, 16 * SZ_1M, SZ_2M);
+}
+
+TEST_F(reap, thp_victim)
+{
+	struct victim_spec s = { .anon = 64 * SZ_1M, .thp = true,
+				 .stuck = true };
+	struct victim *v = SPAWN(&s);
+	long thp = proc_kb(v->pid, "smaps_rollup", "AnonHugePages");
+
+	ASSERT_GE(thp, 32 * SZ_1M) {
+		TH_LOG("only %ld bytes of THP; is THP enabled?", thp);
+	}
+	kill_victim(_metadata, v);
+	/* One THP at most past a small budget. */
+	check_budget_loop(_metadata, v, 256 * 1024, SZ_2M);
+}
+
+static void map_file_cow(void *arg, char *unused)
+{
+	int fd = *(int *)arg;
+	char *p = mmap(NULL, 16 * SZ_1M, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		       fd, 0);
+	volatile char sink;
+
+	if (p == MAP_FAILED)
+		_exit(1);
+	for (size_t off = 0; off < 16 * SZ_1M; off += 4096)
+		sink = p[off];
+	(void)sink;
+	/* Copy on write: the first half becomes anonymous memory. */
+	fill_pattern(p, 8 * SZ_1M, 7);
+}
+
+TEST_F(reap, private_file_cow)
+{
+	char path[] = "/tmp/reap-file-XXXXXX";
+	struct victim_spec s = { .anon = 8 * SZ_1M, .stuck = true,
+				 .setup = map_file_cow };
+	char *buf = malloc(16 * SZ_1M);
+	struct victim *v;
+	long freed;
+	int fd;
+
+	ASSERT_NE(NULL, buf);
+	fd = mkstemp(path);
+	ASSERT_GE(fd, 0);
+	unlink(path);
+	fill_pattern(buf, 16 * SZ_1M, 5);
+	ASSERT_EQ((ssize_t)(16 * SZ_1M), pwrite(fd, buf, 16 * SZ_1M, 0));
+	s.arg = &fd;
+	v = SPAWN(&s);
+	/* 8 MiB of the region plus 8 MiB of COW'd file pages. */
+	ASSERT_GE(v->anon, 16 * SZ_1M);
+	kill_victim(_metadata, v);
+	freed = sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX);
+	EXPECT_FOOTPRINT(freed, v->anon);
+	/* The page cache was not counted, nor changed. */
+	ASSERT_EQ((ssize_t)(16 * SZ_1M), pread(fd, buf, 16 * SZ_1M, 0));
+	EXPECT_TRUE(check_pattern(buf, 16 * SZ_1M, 5));
+	close(fd);
+	free(buf);
+}
+
+static void fill_shared(void *arg, char *unused)
+{
+	fill_pattern(arg, 16 * SZ_1M, 9);
+}
+
+TEST_F(reap, shared_anon_intact)
+{
+	struct victim_spec s = { .anon = 16 * SZ_1M, .stuck = true,
+				 .setup = fill_shared };
+	struct victim *v;
+	long freed;
+	char *shared;
+
+	shared = mmap(NULL, 16 * SZ_1M, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, shared);
+	s.arg = shared;
+	v = SPAWN(&s);
+	kill_victim(_metadata, v);
+	freed = sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX);
+	/* shmem is not anonymous memory: neither zapped nor counted. */
+	EXPECT_FOOTPRINT(freed, v->anon);
+	EXPECT_TRUE(check_pattern(shared, 16 * SZ_1M, 9));
+	/* Still mapped in the victim. */
+	EXPECT_GE(proc_kb(v->stuck_tid, "smaps_rollup", "Rss"), 16 * SZ_1M);
+	munmap(shared, 16 * SZ_1M);
+}
+
+static void fork_cow_child(void *arg, char *p)
+{
+	int fd = *(int *)arg;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		_exit(1);
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	if (write(fd, &pid, sizeof(pid)) != sizeof(pid))
+		_exit(1);
+	/* Our own copy of the second half; the first stays shared. */
+	fill_pattern(p + 32 * SZ_1M, 32 * SZ_1M, 2);
+}
+
+TEST_F(reap, cow_family)
+{
+	struct victim_spec s = { .anon = 64 * SZ_1M, .stuck = true,
+				 .setup = fork_cow_child };
+	char *buf = malloc(64 * SZ_1M);
+	struct victim *v;
+	char path[64];
+	int pids[2], fd;
+	long freed;
+	pid_t child;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, pipe(pids));
+	s.arg = &pids[1];
+	v = SPAWN(&s);
+	ASSERT_EQ(sizeof(child), read(pids[0], &child, sizeof(child)));
+	self->extra[self->nr_extra++] = child;
+
+	kill_victim(_metadata, v);
+	freed = sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX);
+	/* The private half is counted; what the child still maps is not. */
+	EXPECT_GE(freed, 32 * SZ_1M);
+	EXPECT_LE(freed, v->anon - 32 * SZ_1M);
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", child);
+	fd = open(path, O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ((ssize_t)(64 * SZ_1M),
+		  pread(fd, buf, 64 * SZ_1M, (off_t)(uintptr_t)v->region));
+	EXPECT_TRUE(check_pattern(buf, 64 * SZ_1M, 1));
+	close(fd);
+	free(buf);
+}
+
+static int sibling_fn(void *arg)
+{
+	for (;;)
+		pause();
+	return 0;
+}
+
+static void clone_vm_sibling(void *arg, char *p)
+{
+	int fd = *(int *)arg;
+	char *stack = mmap(NULL, 65536, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pid_t pid;
+
+	if (stack == MAP_FAILED)
+		_exit(1);
+	pid = clone(sibling_fn, stack + 65536, CLONE_VM | SIGCHLD, NULL);
+	if (pid < 0 || write(fd, &pid, sizeof(pid)) != sizeof(pid))
+		_exit(1);
+}
+
+TEST_F(reap, clone_vm_sharer_refused)
+{
+	struct victim_spec s = { .anon = 16 * SZ_1M,
+				 .setup = clone_vm_sibling };
+	char *buf = malloc(16 * SZ_1M);
+	struct victim *v;
+	int pids[2], fd;
+	char path[64];
+	pid_t sibling;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, pipe(pids));
+	s.arg = &pids[1];
+	v = SPAWN(&s);
+	ASSERT_EQ(sizeof(sibling), read(pids[0], &sibling, sizeof(sibling)));
+	self->extra[self->nr_extra++] = sibling;
+
+	kill_victim(_metadata, v);
+	/* Before and after the victim leaves the mm to its sibling. */
+	EXPECT_EQ(-1, sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, waitid(P_PIDFD, v->pidfd, NULL, WEXITED | WNOWAIT));
+	EXPECT_EQ(-1, sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX));
+	EXPECT_EQ(EINVAL, errno);
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", sibling);
+	fd = open(path, O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ((ssize_t)(16 * SZ_1M),
+		  pread(fd, buf, 16 * SZ_1M, (off_t)(uintptr_t)v->region));
+	EXPECT_TRUE(check_pattern(buf, 16 * SZ_1M, 1));
+	close(fd);
+	free(buf);
+}
+
+static void vfork_child(void *arg, char *p)
+{
+	int fd = *(int *)arg;
+	pid_t pid = vfork();
+
+	if (pid == 0) {
+		/* Shares our mm until it dies: the parent waits meanwhile. */
+		pid = getpid();
+		if (write(fd, &pid, sizeof(pid)) != sizeof(pid))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+}
+
+TEST_F(reap, vfork_parent_refused)
+{
+	struct victim_spec s = { .anon = 16 * SZ_1M, .setup = vfork_child };
+	struct victim *v = &self->v[0];
+	char *buf = malloc(16 * SZ_1M);
+	int pids[2], pidfd, fd;
+	struct ready_msg msg;
+	char path[64];
+	pid_t child;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, pipe(pids));
+	s.arg = &pids[1];
+	/* The victim is the vfork child: spawn() returns once it is dead. */
+	v->pid = fork();
+	ASSERT_GE(v->pid, 0);
+	if (v->pid == 0)
+		victim_main(&s, pids[1], -1);
+	self->nr_victims = 1;
+	snprintf(v->cgroup, sizeof(v->cgroup), CGROUP_ROOT "/reap-%d", v->pid);
+	ASSERT_EQ(sizeof(child), read(pids[0], &child, sizeof(child)));
+	self->extra[self->nr_extra++] = child;
+	pidfd = sys_pidfd_open(child, 0);
+	ASSERT_GE(pidfd, 0);
+	ASSERT_EQ(0, sys_pidfd_send_signal(pidfd, SIGKILL));
+	EXPECT_EQ(-1, sys_try_reap_dying_process(pidfd, 0, SIZE_MAX));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* The parent went on with its memory intact. */
+	ASSERT_EQ(sizeof(msg), read(pids[0], &msg, sizeof(msg)));
+	snprintf(path, sizeof(path), "/proc/%d/mem", v->pid);
+	fd = open(path, O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ((ssize_t)(16 * SZ_1M),
+		  pread(fd, buf, 16 * SZ_1M, (off_t)(uintptr_t)msg.region));
+	EXPECT_TRUE(check_pattern(buf, 16 * SZ_1M, 1));
+	close(fd);
+	close(pidfd);
+	free(buf);
+}
+
+/* --- Concurrency and the stages of exit --- */
+
+struct reaper {
+	int pidfd;
+	size_t step;
+	long sum;
+	int err;
+};
+
+static void *reaper_fn(void *arg)
+{
+	struct reaper *r = arg;
+	long ret;
+
+	do {
+		ret = sys_try_reap_dying_process(r->pidfd, 0, r->step);
+		if (ret < 0) {
+			r->err = errno;
+			break;
+		}
+		r->sum += ret;
+	} while (ret);
+	return NULL;
+}
+
+TEST_F(reap, four_concurrent_reapers)
+{
+	struct victim_spec s = { .anon = 128 * SZ_1M, .stuck = true };
+	struct victim *v = SPAWN(&s);
+	struct reaper r[4];
+	pthread_t th[4];
+	long sum = 0;
+	int i;
+
+	kill_victim(_metadata, v);
+	for (i = 0; i < 4; i++) {
+		r[i] = (struct reaper){ .pidfd = v->pidfd, .step = 4 * SZ_1M };
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, reaper_fn, &r[i]));
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		EXPECT_EQ(0, r[i].err);
+		sum += r[i].sum;
+	}
+	EXPECT_FOOTPRINT(sum, v->anon);
+}
+
+TEST_F(reap, racing_the_victims_own_exit)
+{
+	struct victim_spec s = { .anon = 128 * SZ_1M };
+	struct victim *v = SPAWN(&s);
+	struct reaper r = { .pidfd = v->pidfd, .step = 2 * SZ_1M };
+	pthread_t th;
+
+	kill_victim(_metadata, v);
+	ASSERT_EQ(0, pthread_create(&th, NULL, reaper_fn, &r));
+	waitpid(v->pid, NULL, 0);
+	pthread_join(th, NULL);
+	/* Whoever unmapped a page last counts it: we never count more. */
+	EXPECT_TRUE(r.err == 0 || r.err == ESRCH);
+	EXPECT_LE(r.sum, v->anon);
+}
+
+struct mem_reader {
+	int fd;
+	void *buf;
+	off_t addr;
+};
+
+static void *mem_reader_fn(void *arg)
+{
+	struct mem_reader *m = arg;
+
+	/* mem_rw() holds mm_users while it copies into the trap. */
+	if (pread(m->fd, m->buf, 4096, m->addr) < 0)
+		return NULL;
+	return NULL;
+}
+
+TEST_F(reap, late_reaper_after_exit_mm)
+{
+	struct victim_spec s = { .anon = 64 * SZ_1M };
+	struct victim *v = SPAWN(&s);
+	struct mem_reader m;
+	long before, freed;
+	char path[64];
+	pthread_t th;
+
+	ASSERT_EQ(0, uffd_trap_init(&self->trap, 4096));
+	snprintf(path, sizeof(path), "/proc/%d/mem", v->pid);
+	m.fd = open(path, O_RDONLY);
+	ASSERT_GE(m.fd, 0);
+	m.buf = self->trap.area;
+	m.addr = (off_t)(uintptr_t)v->region;
+	ASSERT_EQ(0, pthread_create(&th, NULL, mem_reader_fn, &m));
+	ASSERT_EQ(0, uffd_trap_wait(&self->trap));
+
+	before = memcg_current(v);
+	kill_victim(_metadata, v);
+	/* Every thread has passed exit_mm(): the victim is a zombie. */
+	ASSERT_EQ(0, waitid(P_PIDFD, v->pidfd, NULL, WEXITED | WNOWAIT));
+	ASSERT_EQ('Z', task_state(v->pid, v->pid));
+	/* The window this syscall closes. */
+	EXPECT_EQ(-1, sys_process_mrelease(v->pidfd, 0));
+	EXPECT_EQ(ESRCH, errno);
+
+	freed = sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX);
+	EXPECT_FOOTPRINT(freed, v->anon);
+	EXPECT_GE(before - memcg_current(v), freed - freed / 10);
+	EXPECT_EQ(0, sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX));
+
+	uffd_trap_release(&self->trap);
+	pthread_join(th, NULL);
+	close(m.fd);
+}
+
+TEST_F(reap, unstable_address_space_faults)
+{
+	struct victim_spec s = { .anon = 16 * SZ_1M, .stuck = true };
+	struct victim *v = SPAWN(&s);
+	char buf[64];
+	struct iovec local = { buf, sizeof(buf) };
+	struct iovec remote = { v->region + SZ_1M, sizeof(buf) };
+
+	kill_victim(_metadata, v);
+	ASSERT_GT(sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX), 0);
+	/* A kernel reader of the reaped memory faults, it reads no zeros. */
+	EXPECT_EQ(-1, process_vm_readv(v->stuck_tid, &local, 1, &remote, 1, 0));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+/* --- Robust futexes --- */
+
+struct robust_shared {
+	pthread_mutex_t mutex;
+};
+
+static void init_robust(pthread_mutex_t *m, bool pshared)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	if (pshared)
+		pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
+/*
+ * Lock the shared mutex, then a private one in the reaped region: the
+ * list runs head -> private node -> shared node, so the walk must get
+ * through private memory to reach the futex a waiter sleeps on.
+ */
+static void lock_robust(void *arg, char *p)
+{
+	struct robust_shared *sh = arg;
+	pthread_mutex_t *priv = (pthread_mutex_t *)(p + 8 * SZ_1M);
+
+	init_robust(priv, false);
+	if (pthread_mutex_lock(&sh->mutex) || pthread_mutex_lock(priv))
+		_exit(1);
+}
+
+struct waiter {
+	pthread_mutex_t *mutex;
+	int secs;
+	int ret;
+};
+
+static void *waiter_fn(void *arg)
+{
+	struct waiter *w = arg;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += w->secs;
+	w->ret = pthread_mutex_timedlock(w->mutex, &ts);
+	if (!w->ret || w->ret == EOWNERDEAD)
+		pthread_mutex_consistent(w->mutex);
+	return NULL;
+}
+
+static int robust_case(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(reap) *self, bool use_mrelease, int secs)
+{
+	struct victim_spec s = { .anon = 32 * SZ_1M, .stuck = true,
+				 .stuck_fn = lock_robust };
+	struct robust_shared *sh;
+	struct waiter w;
+	struct victim *v;
+	pthread_t th;
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		return -1;
+	init_robust(&sh->mutex, true);
+	s.arg = sh;
+	v = spawn(_metadata, self, &s);
+	if (!v)
+		return -1;
+	w = (struct waiter){ .mutex = &sh->mutex, .secs = secs };
+	if (pthread_create(&th, NULL, waiter_fn, &w))
+		return -1;
+	if (sys_pidfd_send_signal(v->pidfd, SIGKILL))
+		return -1;
+	if (use_mrelease) {
+		if (sys_process_mrelease(v->pidfd, 0))
+			return -1;
+	} else if (sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX) <
+		   v->anon - v->anon / 100) {
+		return -1;
+	}
+	/* The stuck thread exits and walks its robust list now. */
+	uffd_trap_release(&self->trap);
+	pthread_join(th, NULL);
+	munmap(sh, sizeof(*sh));
+	return w.ret;
+}
+
+TEST_F_TIMEOUT(reap, robust_futex_waiter_gets_eownerdead, 60)
+{
+	EXPECT_EQ(EOWNERDEAD, robust_case(_metadata, self, false, 20));
+}
+
+/* The same case fails with process_mrelease(): the test can tell. */
+TEST_F_TIMEOUT(reap, robust_futex_lost_by_process_mrelease, 60)
+{
+	EXPECT_EQ(ETIMEDOUT, robust_case(_metadata, self, true, 3));
+}
+
+/* --- Living with process_mrelease() and the OOM reaper --- */
+
+TEST_F(reap, process_mrelease_then_reap)
+{
+	struct victim_spec s = { .anon = 32 * SZ_1M, .stuck = true };
+	struct victim *v = SPAWN(&s);
+
+	kill_victim(_metadata, v);
+	ASSERT_EQ(0, sys_process_mrelease(v->pidfd, 0));
+	/* Nothing left that process_mrelease() did not take. */
+	EXPECT_EQ(0, sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX));
+	EXPECT_EQ(0, sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX));
+}
+
+TEST_F(reap, reap_then_process_mrelease)
+{
+	struct victim_spec s = { .anon = 64 * SZ_1M, .stuck = true };
+	struct victim *v = SPAWN(&s);
+	long first, rest;
+
+	kill_victim(_metadata, v);
+	first = sys_try_reap_dying_process(v->pidfd, 0, 16 * SZ_1M);
+	EXPECT_GE(first, 16 * SZ_1M);
+	EXPECT_EQ(0, sys_process_mrelease(v->pidfd, 0));
+	rest = sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX);
+	EXPECT_GE(rest, 0);
+	EXPECT_LE(first + rest, v->anon);
+	EXPECT_LT(anon_bytes(v->stuck_tid), v->anon / 100);
+}
+
+/* --- Whose time it is --- */
+
+static long long cpu_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	if (clock_gettime(clk, &ts))
+		return -1;
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+TEST_F_TIMEOUT(reap, cpu_time_charged_to_caller, 120)
+{
+	struct victim_spec s = { .anon = 256 * SZ_1M, .stuck = true };
+	struct victim *v = SPAWN(&s);
+	long long victim0, victim1, reap_ns;
+	struct rusage ru0, ru1;
+	clockid_t vclk;
+	long freed;
+
+	ASSERT_EQ(0, clock_getcpuclockid(v->pid, &vclk));
+	victim0 = cpu_ns(vclk);
+	ASSERT_GE(victim0, 0);
+	ASSERT_EQ(0, getrusage(RUSAGE_THREAD, &ru0));
+	reap_ns = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+	kill_victim(_metadata, v);
+	freed = sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX);
+	reap_ns = cpu_ns(CLOCK_THREAD_CPUTIME_ID) - reap_ns;
+	ASSERT_EQ(0, getrusage(RUSAGE_THREAD, &ru1));
+	EXPECT_FOOTPRINT(freed, v->anon);
+
+	uffd_trap_release(&self->trap);
+	ASSERT_EQ(0, waitid(P_PIDFD, v->pidfd, NULL, WEXITED | WNOWAIT));
+	victim1 = cpu_ns(vclk);
+	TH_LOG("reap: %lld us of caller CPU for %ld MiB; victim's exit: %lld us",
+	       reap_ns / 1000, freed >> 20, (victim1 - victim0) / 1000);
+	EXPECT_GT(ru1.ru_stime.tv_sec * 1000000L + ru1.ru_stime.tv_usec,
+		  ru0.ru_stime.tv_sec * 1000000L + ru0.ru_stime.tv_usec);
+	EXPECT_LT(victim1 - victim0, reap_ns / 2);
+}
+
+TEST_HARNESS_MAIN
