@@ -62,7 +62,7 @@ static bool reap_vma_eligible(struct vm_area_struct *vma)
 
 /*
  * A 32-bit caller cannot be handed more than its ssize_t holds, and a call
- * may overshoot its budget by one chunk: stop early enough for both.
+ * may overshoot its budget by a huge page: stop early enough for both.
  */
 static size_t reap_budget(size_t max_bytes)
 {
@@ -301,14 +301,16 @@ static int reap_keep_robust_list(struct reap_ctx *rc,
  * Find the first address in [@addr, @end) with a populated PMD entry, or
  * @end.  Skipping empty upper levels keeps the cost proportional to what
  * is mapped, not to the size of the address space.  *@next is set to the
- * end of the chunk to zap from there: REAP_CHUNK, or a whole huge PMD so
- * that a THP is freed in one go rather than split.
+ * end of the chunk to zap from there: at most REAP_CHUNK and @left bytes
+ * of small pages, or a whole huge PMD so that a THP is freed in one go
+ * rather than split.
  *
  * The entries are read without locks: mmap_lock held for read keeps the
  * tables above the PTE level, and zapping rechecks all it relies on.
  */
 static unsigned long reap_next_chunk(struct mm_struct *mm, unsigned long addr,
-				     unsigned long end, unsigned long *next)
+				     unsigned long end, size_t left,
+				     unsigned long *next)
 {
 	while (addr < end) {
 		pgd_t *pgd = pgd_offset(mm, addr);
@@ -341,8 +343,11 @@ static unsigned long reap_next_chunk(struct mm_struct *mm, unsigned long addr,
 			continue;
 		}
 		*next = pmd_addr_end(addr, end);
-		if (pmd_present(pmdval) && !pmd_leaf(pmdval))
+		if (pmd_present(pmdval) && !pmd_leaf(pmdval)) {
 			*next = min(*next, ALIGN(addr + 1, REAP_CHUNK));
+			if (left < *next - addr)
+				*next = addr + PAGE_ALIGN(left);
+		}
 		return addr;
 	}
 	return end;
@@ -377,7 +382,8 @@ static int reap_vma(struct reap_ctx *rc, struct vm_area_struct *vma)
 	struct mmu_gather tlb;
 	int ret = 0;
 
-	addr = reap_next_chunk(rc->mm, vma->vm_start, end, &next);
+	addr = reap_next_chunk(rc->mm, vma->vm_start, end,
+			       rc->budget - rc->freed, &next);
 	if (addr >= end)
 		return 0;
 
@@ -395,7 +401,8 @@ static int reap_vma(struct reap_ctx *rc, struct vm_area_struct *vma)
 			ret = 1;
 			break;
 		}
-		addr = reap_next_chunk(rc->mm, next, end, &next);
+		addr = reap_next_chunk(rc->mm, next, end,
+				       rc->budget - rc->freed, &next);
 	}
 	mmu_notifier_invalidate_range_end(&range);
 	tlb_finish_mmu(&tlb);
@@ -568,9 +575,10 @@ put_task:
  * It works at every stage of the target's exit: while its threads still
  * hold the mm, and after they have dropped it while exit_mmap() runs.
  *
- * The call stops once it has freed @max_bytes, after at most one more 2 MiB
- * chunk or one huge page.  A 32-bit caller is never returned more than its
- * ssize_t holds.  Callers loop until the call returns 0.
+ * The call stops once it has freed @max_bytes.  Only a huge page, which is
+ * freed whole, can take it past that, by less than the huge page's size.
+ * A 32-bit caller is never returned more than its ssize_t holds.  Callers
+ * loop until the call returns 0.
  *
  * Return: the number of bytes this call freed, that is of resident pages
  * whose last mapping it removed.  Pages still mapped by another process
