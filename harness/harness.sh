@@ -5,6 +5,7 @@
 #
 #   harness.sh deps        install what the build needs (apt-get)
 #   harness.sh tree        unpack the kernel once, then apply our change
+#   harness.sh refresh     turn edits made in build/linux-6.12 into our files
 #   harness.sh kernel      configure and build bzImage and the uapi headers
 #   harness.sh guest       build the selftests and the initramfs
 #   harness.sh check       boot, run the kselftests, print "N passed, N failed"
@@ -31,7 +32,6 @@ PACKAGES="build-essential bc bison flex libelf-dev libssl-dev cpio
 	busybox-static libcap-dev qemu-system-x86 ccache xz-utils git
 	python3 linux-source-$KVER"
 
-export CCACHE_DIR=${CCACHE_DIR:-$B/ccache}
 export KBUILD_BUILD_TIMESTAMP="2024-01-01"
 export KBUILD_BUILD_USER=reap KBUILD_BUILD_HOST=harness
 
@@ -110,6 +110,9 @@ cmd_tree() {
 	local stage f p
 	mkdir -p "$B"
 	unpack_tree
+	if [ "${1:-}" = --discard ]; then
+		: > "$SRC/.git/harness-sums"
+	fi
 	stage=$(mktemp -d)
 	# shellcheck disable=SC2064
 	trap "rm -rf '$stage'" RETURN
@@ -133,6 +136,12 @@ cmd_tree() {
 	done
 	rm -f "$stage.list"
 
+	# Never overwrite an edit made in the tree since the last sync.
+	touch "$SRC/.git/harness-synced" "$SRC/.git/harness-sums"
+	if ! (cd "$SRC" && sha256sum --quiet -c .git/harness-sums 2>/dev/null); then
+		(cd "$SRC" && sha256sum -c .git/harness-sums 2>/dev/null | grep -v ': OK$' | sed 's/^/    /')
+		die "files above were edited in $SRC: 'harness.sh refresh' turns the edits into patches, 'harness.sh tree --discard' drops them"
+	fi
 	(cd "$stage" && find . -type f | sed 's|^\./||') | while read -r f; do
 		if ! cmp -s "$stage/$f" "$SRC/$f"; then
 			mkdir -p "$SRC/$(dirname "$f")"
@@ -142,7 +151,6 @@ cmd_tree() {
 	done
 	# Undo what an earlier sync changed but the current one no longer does.
 	(cd "$stage" && find . -type f | sed 's|^\./||' | sort) > "$stage.now"
-	touch "$SRC/.git/harness-synced"
 	comm -23 "$SRC/.git/harness-synced" "$stage.now" | while read -r f; do
 		if git -C "$SRC" cat-file -e "base:$f" 2>/dev/null; then
 			git -C "$SRC" checkout -q base -- "$f"
@@ -152,8 +160,35 @@ cmd_tree() {
 		echo "    reverted $f"
 	done
 	mv "$stage.now" "$SRC/.git/harness-synced"
+	(cd "$SRC" && xargs sha256sum < .git/harness-synced > .git/harness-sums)
 	# Show new files in "git diff" too.
 	(cd "$SRC" && xargs git add -f -N < .git/harness-synced)
+}
+
+# Turn edits made in the tree since the last sync into our files: a new
+# file is copied back, and a patch touching an edited file is regenerated
+# from the tree's diff, keeping its description.
+cmd_refresh() {
+	local p f files edited tmp
+	[ -s "$SRC/.git/harness-sums" ] || die "no synced tree: run 'harness.sh tree'"
+	edited=$(cd "$SRC" && sha256sum -c .git/harness-sums 2>/dev/null |
+		sed -n 's/: FAILED$//p')
+	[ -n "$edited" ] || { say "nothing was edited in $SRC"; return 0; }
+	for f in $edited; do
+		[ -f "$ROOT/$f" ] && cp "$SRC/$f" "$ROOT/$f" && echo "    $f"
+	done
+	for p in "$ROOT"/patches/"$KVER"/*.patch; do
+		files=$(sed -n 's|^+++ b/||p' "$p" | sort -u)
+		# shellcheck disable=SC2086
+		printf '%s\n' $edited | grep -qxF "$files" || continue
+		tmp=$(mktemp)
+		sed -n '1,/^---$/p' "$p" > "$tmp"
+		# shellcheck disable=SC2086
+		git -C "$SRC" diff base -- $files >> "$tmp"
+		mv "$tmp" "$p"
+		echo "    $(basename "$p")"
+	done
+	(cd "$SRC" && xargs sha256sum < .git/harness-synced > .git/harness-sums)
 }
 
 config_fragments() {
@@ -195,9 +230,9 @@ cmd_config() {
 }
 
 cmd_kernel() {
-	cmd_tree
+	cmd_tree --keep
 	cmd_config
-	say "building the kernel ($JOBS jobs, ccache in $CCACHE_DIR)"
+	say "building the kernel ($JOBS jobs, with ccache)"
 	logged "$B/kernel.log" "kernel build" kmake bzImage
 	logged "$B/kernel.log" "headers" kmake headers
 	say "kernel: $(kmake -s kernelrelease 2>/dev/null)"
@@ -307,6 +342,6 @@ cmd_run() {
 }
 
 case "${1:-}" in
-deps | tree | config | kernel | guest | check | run) "cmd_$1" ;;
-*) sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+deps | tree | refresh | config | kernel | guest | check | run) cmd=$1; shift; "cmd_$cmd" "$@" ;;
+*) sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -413,9 +413,10 @@ static int reap_vma(struct reap_ctx *rc, struct vm_area_struct *vma)
 static int reap_vmas(struct reap_ctx *rc)
 {
 	struct vm_area_struct *vma;
-	VMA_ITERATOR(vmi, rc->mm, 0);
+	struct vma_iterator vmi;
 	int ret;
 
+	vma_iter_init(&vmi, rc->mm, 0);
 	for_each_vma(vmi, vma) {
 		if (!reap_vma_eligible(vma))
 			continue;
