@@ -138,8 +138,10 @@ cmd_tree() {
 
 	# Never overwrite an edit made in the tree since the last sync.
 	touch "$SRC/.git/harness-synced" "$SRC/.git/harness-sums"
-	if ! (cd "$SRC" && sha256sum --quiet -c .git/harness-sums 2>/dev/null); then
-		(cd "$SRC" && sha256sum -c .git/harness-sums 2>/dev/null | grep -v ': OK$' | sed 's/^/    /')
+	if [ -s "$SRC/.git/harness-sums" ] &&
+	   ! (cd "$SRC" && sha256sum --quiet -c .git/harness-sums > /dev/null 2>&1); then
+		(cd "$SRC" && sha256sum -c .git/harness-sums 2>/dev/null |
+			sed -n 's/: FAILED$//p' | sed 's/^/    /') || true
 		die "files above were edited in $SRC: 'harness.sh refresh' turns the edits into patches, 'harness.sh tree --discard' drops them"
 	fi
 	(cd "$stage" && find . -type f | sed 's|^\./||') | while read -r f; do
