@@ -173,11 +173,15 @@ cmd_tree() {
 cmd_refresh() {
 	local p f files edited tmp
 	[ -s "$SRC/.git/harness-sums" ] || die "no synced tree: run 'harness.sh tree'"
-	edited=$(cd "$SRC" && sha256sum -c .git/harness-sums 2>/dev/null |
-		sed -n 's/: FAILED$//p')
+	edited=$(cd "$SRC" || exit
+		sha256sum -c .git/harness-sums 2>/dev/null | sed -n 's/: FAILED$//p'
+		exit 0)
 	[ -n "$edited" ] || { say "nothing was edited in $SRC"; return 0; }
 	for f in $edited; do
-		[ -f "$ROOT/$f" ] && cp "$SRC/$f" "$ROOT/$f" && echo "    $f"
+		if [ -f "$ROOT/$f" ]; then
+			cp "$SRC/$f" "$ROOT/$f"
+			echo "    $f"
+		fi
 	done
 	for p in "$ROOT"/patches/"$KVER"/*.patch; do
 		files=$(sed -n 's|^+++ b/||p' "$p" | sort -u)
@@ -278,7 +282,7 @@ boot() {
 		-kernel "$OBJ/arch/x86/boot/bzImage" \
 		-initrd "$GUEST/initramfs.cpio" \
 		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic harness.mode=$mode" \
-		< /dev/null 2>&1 | tr -d '\r' | tee "$log" || rc=$?
+		< /dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" || rc=$?
 	[ "$rc" = 0 ] || echo "fail: qemu exited $rc (124 is the ${timeout}s timeout)" > "$log.status"
 	if grep -q '^HARNESS-EXIT: 0$' "$log"; then
 		echo ok > "$log.status"

@@ -23,8 +23,9 @@
 #include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/syscalls.h>
+#include <linux/userfaultfd_k.h>
 #include <linux/xarray.h>
-#include <uapi/linux/process_reap.h>
+#include <linux/process_reap.h>
 #include <asm/tlb.h>
 
 #include "internal.h"
@@ -36,6 +37,8 @@ struct reap_ctx {
 	struct mm_struct *mm;
 	size_t budget;		/* stop once this many bytes are freed */
 	size_t freed;		/* bytes of pages whose last mapping went */
+	unsigned long stop;	/* where a stop left off, or 0 */
+	bool refused;		/* an MMU notifier would have blocked */
 	struct xarray keep;	/* indexes of pages to leave mapped */
 };
 
@@ -89,11 +92,12 @@ static int reap_may_kill(struct task_struct *task)
  * reap_find_mm() - Find the address space of a possibly exited process.
  * @task: the thread-group leader of the target, referenced by the caller
  *
- * Once its last thread has passed exit_mm(), a group-exiting process no
- * longer points to its mm from any task, while exit_mmap() may still be
- * tearing it down.  signal_struct keeps it for us then.
+ * Once its last thread has passed exit_mm(), a killed process no longer
+ * points to its mm from any task, while exit_mmap() may still be tearing
+ * it down.  signal_struct keeps it for us then.
  *
- * Context: Process context.  Takes and releases task_lock() of the threads.
+ * Context: Process context.  Takes and releases task_lock() of the threads
+ * and siglock.
  * Return: The mm with a reference (mmgrab()) that the caller must drop with
  * mmdrop(), or NULL if none can be reached any more.
  */
@@ -101,6 +105,7 @@ static struct mm_struct *reap_find_mm(struct task_struct *task)
 {
 	struct mm_struct *mm;
 	struct task_struct *p;
+	unsigned long flags;
 
 	p = find_lock_task_mm(task);
 	if (p) {
@@ -109,10 +114,16 @@ static struct mm_struct *reap_find_mm(struct task_struct *task)
 		task_unlock(p);
 		return mm;
 	}
-	/* Our reference on @task pins signal_struct, which pins reap_mm. */
-	mm = READ_ONCE(task->signal->reap_mm);
+	/*
+	 * Our reference on @task pins signal_struct, which pins reap_mm;
+	 * siglock keeps exit_mm() from dropping it under us.
+	 */
+	if (!lock_task_sighand(task, &flags))
+		return NULL;
+	mm = task->signal->reap_mm;
 	if (mm)
 		mmgrab(mm);
+	unlock_task_sighand(task, &flags);
 	return mm;
 }
 
@@ -120,19 +131,18 @@ static int reap_note_heads(struct task_struct *t, struct reap_robust_head *heads
 			   int max, int nr)
 {
 #ifdef CONFIG_FUTEX
-	if (t->robust_list) {
-		if (nr < max) {
-			heads[nr].uaddr = (unsigned long)t->robust_list;
-			heads[nr].compat = false;
-		}
+	unsigned long uaddr = (unsigned long)READ_ONCE(t->robust_list);
+
+	if (uaddr) {
+		if (nr < max)
+			heads[nr] = (struct reap_robust_head){ uaddr, false };
 		nr++;
 	}
 #ifdef CONFIG_COMPAT
-	if (t->compat_robust_list) {
-		if (nr < max) {
-			heads[nr].uaddr = (unsigned long)t->compat_robust_list;
-			heads[nr].compat = true;
-		}
+	uaddr = (unsigned long)READ_ONCE(t->compat_robust_list);
+	if (uaddr) {
+		if (nr < max)
+			heads[nr] = (struct reap_robust_head){ uaddr, true };
 		nr++;
 	}
 #endif
@@ -152,6 +162,10 @@ static int reap_note_heads(struct task_struct *t, struct reap_robust_head *heads
  * their robust futex lists (exit_mm_release() comes before the mm is
  * dropped), so their heads are noted for reap_keep_robust_list().
  *
+ * Every other process using @mm holds an mm_users reference, and none can
+ * start to (a dying process cannot fork), so the walk over all processes
+ * is needed only when mm_users exceeds the target's own users.
+ *
  * Context: Process context.  Takes and releases rcu_read_lock().
  * Return: The number of heads found, which may exceed @max (call again
  * with more room), or -EINVAL if a live process shares @mm.
@@ -160,11 +174,19 @@ static int reap_scan_users(struct task_struct *task, struct mm_struct *mm,
 			   struct reap_robust_head *heads, int max)
 {
 	struct task_struct *p, *t;
-	int nr = 0;
+	int nr = 0, users = 0;
 
 	rcu_read_lock();
+	for_each_thread(task, t) {
+		if (READ_ONCE(t->mm) == mm) {
+			nr = reap_note_heads(t, heads, max, nr);
+			users++;
+		}
+	}
+	if (atomic_read(&mm->mm_users) <= users)
+		goto unlock;
 	for_each_process(p) {
-		if (!same_thread_group(p, task) && !process_shares_mm(p, mm))
+		if (same_thread_group(p, task) || !process_shares_mm(p, mm))
 			continue;
 		if (!reap_group_dying(p->signal)) {
 			nr = -EINVAL;
@@ -175,6 +197,7 @@ static int reap_scan_users(struct task_struct *task, struct mm_struct *mm,
 				nr = reap_note_heads(t, heads, max, nr);
 		}
 	}
+unlock:
 	rcu_read_unlock();
 	return nr;
 }
@@ -185,10 +208,22 @@ static int reap_read(struct mm_struct *mm, unsigned long uaddr, void *buf,
 {
 	while (len) {
 		size_t n = min_t(size_t, len, PAGE_SIZE - offset_in_page(uaddr));
+		struct vm_area_struct *vma = vma_lookup(mm, uaddr);
+		unsigned int gup_flags = 0;
 		struct page *page;
+		long ret;
 
-		if (get_user_pages_remote(mm, uaddr, 1, 0, &page, NULL) != 1)
+		if (!vma)
 			return -EFAULT;
+		/*
+		 * An exiting thread's own walk gets SIGBUS from a userfaultfd;
+		 * our fault, which may not drop mmap_lock, would only warn.
+		 */
+		if (userfaultfd_armed(vma))
+			gup_flags |= FOLL_NOFAULT;
+		ret = get_user_pages_remote(mm, uaddr, 1, gup_flags, &page, NULL);
+		if (ret != 1)
+			return ret < 0 ? ret : -EFAULT;
 		memcpy_from_page(buf, page, offset_in_page(uaddr), n);
 		put_page(page);
 		buf += n;
@@ -198,28 +233,29 @@ static int reap_read(struct mm_struct *mm, unsigned long uaddr, void *buf,
 	return 0;
 }
 
-/* Read one long (or compat long) of a robust list, sign-extended. */
-static int reap_read_long(struct mm_struct *mm, unsigned long uaddr,
+/* Read one word of a robust list: a long, or a zero-extended compat one. */
+static int reap_read_word(struct mm_struct *mm, unsigned long uaddr,
 			  bool compat, unsigned long *val)
 {
+	u32 v;
 	int err;
 
-	if (compat) {
-		s32 v;
-
-		err = reap_read(mm, uaddr, &v, sizeof(v));
-		*val = (long)v;
-	} else {
-		err = reap_read(mm, uaddr, val, sizeof(*val));
-	}
+	if (!compat)
+		return reap_read(mm, uaddr, val, sizeof(*val));
+	err = reap_read(mm, uaddr, &v, sizeof(v));
+	*val = v;
 	return err;
 }
 
 static int reap_keep(struct reap_ctx *rc, unsigned long uaddr, size_t len)
 {
-	unsigned long index = uaddr >> PAGE_SHIFT;
-	unsigned long last = (uaddr + len - 1) >> PAGE_SHIFT;
+	unsigned long index, last;
 	int err;
+
+	/* The zap works on untagged addresses; so must the keep set. */
+	uaddr = untagged_addr_remote(rc->mm, uaddr);
+	index = uaddr >> PAGE_SHIFT;
+	last = (uaddr + len - 1) >> PAGE_SHIFT;
 
 	for (; index <= last; index++) {
 		err = xa_err(xa_store(&rc->keep, index, xa_mk_value(0),
@@ -250,13 +286,19 @@ static int reap_keep_futex(struct reap_ctx *rc,
  *
  * exit_robust_list() wakes the waiters of the futexes a dying thread held.
  * It reads the head, each entry and each futex word, possibly in private
- * memory; were those zapped it would read zeros and leave the waiters
- * blocked forever.  Walk the list the same way, for as many steps
- * (ROBUST_LIST_LIMIT), and note every page it touches.  Where the read
- * fails, the thread's own walk will stop too.
+ * memory; were those zapped, its reads would fault, the walk would stop
+ * and the waiters would stay blocked forever.  Walk the list the same way,
+ * for as many steps (ROBUST_LIST_LIMIT), and note every page it touches.
+ * Where a read faults, the thread's own walk stops too.  Any other failure
+ * (a fatal signal, no memory) leaves the rest of the list unknown, so the
+ * reap must not go on.
+ *
+ * The target's threads no longer run user code once they are killed, so
+ * the list cannot change under us, but for a thread that has not yet left
+ * the kernel since SIGKILL arrived and will not return to user space.
  *
  * Context: Process context, mmap_lock held for read and mm_users held.
- * Return: 0, or -ENOMEM.
+ * Return: 0, or a negative errno if the reap must not go on.
  */
 static int reap_keep_robust_list(struct reap_ctx *rc,
 				 const struct reap_robust_head *h)
@@ -267,31 +309,28 @@ static int reap_keep_robust_list(struct reap_ctx *rc,
 	int err;
 
 	/* struct robust_list_head: list.next, futex_offset, list_op_pending */
-	err = reap_keep(rc, h->uaddr, 3 * wsz);
+	err = reap_keep(rc, h->uaddr, 3 * wsz) ?:
+	      reap_read_word(rc->mm, h->uaddr, h->compat, &entry) ?:
+	      reap_read_word(rc->mm, h->uaddr + wsz, h->compat, &offset) ?:
+	      reap_read_word(rc->mm, h->uaddr + 2 * wsz, h->compat, &pending);
 	if (err)
-		return err;
-	if (reap_read_long(rc->mm, h->uaddr, h->compat, &entry) ||
-	    reap_read_long(rc->mm, h->uaddr + wsz, h->compat, &offset) ||
-	    reap_read_long(rc->mm, h->uaddr + 2 * wsz, h->compat, &pending))
-		return 0;
+		return err == -EFAULT ? 0 : err;
+	/* futex_offset is a (compat) long; only it is signed. */
+	if (h->compat)
+		offset = (long)(s32)offset;
 
 	/* Bit 0 of a list pointer flags a PI futex. */
 	pending &= ~1UL;
-	if (h->compat)
-		pending = (u32)pending;
 	if (pending) {
 		err = reap_keep_futex(rc, h, pending, offset);
 		if (err)
 			return err;
 	}
 	for (entry &= ~1UL; entry != h->uaddr && limit--; entry = next & ~1UL) {
-		if (h->compat)
-			entry = (u32)entry;
-		err = reap_keep_futex(rc, h, entry, offset);
+		err = reap_keep_futex(rc, h, entry, offset) ?:
+		      reap_read_word(rc->mm, entry, h->compat, &next);
 		if (err)
-			return err;
-		if (reap_read_long(rc->mm, entry, h->compat, &next))
-			break;
+			return err == -EFAULT ? 0 : err;
 		cond_resched();
 	}
 	return 0;
@@ -372,33 +411,39 @@ static void reap_zap(struct reap_ctx *rc, struct mmu_gather *tlb,
 	}
 }
 
-/* Return 0 when done with @vma, 1 when stopped early, or -EAGAIN. */
-static int reap_vma(struct reap_ctx *rc, struct vm_area_struct *vma)
+/*
+ * Zap [@start, @end) of @vma.  Return false if the budget ran out or the
+ * caller got a fatal signal, with rc->stop set to where to go on from.
+ */
+static bool reap_vma(struct reap_ctx *rc, struct vm_area_struct *vma,
+		     unsigned long start, unsigned long end)
 {
 	struct zap_details details = { .even_cows = true };
-	unsigned long addr, next, end = vma->vm_end;
 	struct mmu_notifier_range range;
+	unsigned long addr, next;
 	size_t freed = rc->freed;
 	struct mmu_gather tlb;
-	int ret = 0;
+	bool done = true;
 
-	addr = reap_next_chunk(rc->mm, vma->vm_start, end,
-			       rc->budget - rc->freed, &next);
+	addr = reap_next_chunk(rc->mm, start, end, rc->budget - rc->freed,
+			       &next);
 	if (addr >= end)
-		return 0;
+		return true;
 
 	mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, 0, rc->mm, addr, end);
 	tlb_gather_mmu(&tlb, rc->mm);
 	/* As the OOM reaper: a notifier may wait on the dying task itself. */
 	if (mmu_notifier_invalidate_range_start_nonblock(&range)) {
 		tlb_finish_mmu(&tlb);
-		return -EAGAIN;
+		rc->refused = true;
+		return true;
 	}
 	while (addr < end) {
 		reap_zap(rc, &tlb, vma, addr, next, &details);
 		rc->freed = freed + details.nr_anon_unmapped * PAGE_SIZE;
 		if (rc->freed >= rc->budget || fatal_signal_pending(current)) {
-			ret = 1;
+			rc->stop = next;
+			done = false;
 			break;
 		}
 		addr = reap_next_chunk(rc->mm, next, end,
@@ -406,37 +451,54 @@ static int reap_vma(struct reap_ctx *rc, struct vm_area_struct *vma)
 	}
 	mmu_notifier_invalidate_range_end(&range);
 	tlb_finish_mmu(&tlb);
-	return ret;
+	return done;
 }
 
-/* Return 0 when every VMA is done, 1 when stopped early, or -EAGAIN. */
-static int reap_vmas(struct reap_ctx *rc)
+/* Zap the eligible VMAs in [@start, @end); false as for reap_vma(). */
+static bool reap_range(struct reap_ctx *rc, unsigned long start,
+		       unsigned long end)
 {
 	struct vm_area_struct *vma;
 	struct vma_iterator vmi;
-	int ret;
 
-	vma_iter_init(&vmi, rc->mm, 0);
-	for_each_vma(vmi, vma) {
+	vma_iter_init(&vmi, rc->mm, start);
+	for_each_vma_range(vmi, vma, end) {
 		if (!reap_vma_eligible(vma))
 			continue;
-		ret = reap_vma(rc, vma);
-		if (ret)
-			return ret;
+		if (!reap_vma(rc, vma, max(start, vma->vm_start),
+			      min(end, vma->vm_end)))
+			return false;
 	}
-	return 0;
+	return true;
 }
 
+/**
+ * reap_mm() - Reap the address space of a dying process.
+ * @task: the thread-group leader of the target, referenced by the caller
+ * @mm: its address space, referenced (mmgrab()) by the caller
+ * @flags: %PROCESS_REAP_NOWAIT or 0
+ * @max_bytes: the caller's budget
+ *
+ * Each call goes on where the last one stopped (signal_struct keeps a
+ * cursor), so that a caller looping with a small budget does not walk
+ * the page tables already emptied again and again; a call that reaches
+ * the end wraps around once to finish what lies before the cursor.
+ *
+ * Context: Process context.  Takes and releases mmap_lock for read.
+ * Return: The bytes freed, or a negative errno (see the syscall).
+ */
 static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 		    unsigned int flags, size_t max_bytes)
 {
 	struct reap_robust_head stack_heads[8], *heads = stack_heads;
 	struct reap_ctx rc = { .mm = mm, .budget = reap_budget(max_bytes) };
 	int max = ARRAY_SIZE(stack_heads), nr_heads = 0, i;
+	struct signal_struct *sig = task->signal;
+	unsigned long cursor;
 	bool pinned = false;
 	long ret;
 
-	if (!reap_group_dying(task->signal))
+	if (!reap_group_dying(sig))
 		return -EINVAL;
 
 	/* mm_users never rises from zero: no thread can use @mm again. */
@@ -496,21 +558,29 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	 * io_uring, futexes) now fault instead of reading zeros.
 	 */
 	set_bit(MMF_UNSTABLE, &mm->flags);
-	ret = reap_vmas(&rc);
-	/* As after the OOM reaper: the OOM killer need not wait for it. */
-	if (!ret)
-		set_bit(MMF_OOM_SKIP, &mm->flags);
-	if (ret >= 0 || rc.freed)
-		ret = rc.freed;
+	cursor = READ_ONCE(sig->reap_cursor);
+	if (reap_range(&rc, cursor, ULONG_MAX) &&
+	    (!cursor || reap_range(&rc, 0, cursor))) {
+		/* As after the OOM reaper: the OOM killer need not wait. */
+		if (!rc.refused)
+			set_bit(MMF_OOM_SKIP, &mm->flags);
+		rc.stop = 0;
+	}
+	WRITE_ONCE(sig->reap_cursor, rc.stop);
+	ret = rc.freed;
+	if (!rc.freed && rc.refused)
+		ret = -EAGAIN;
+	else if (!rc.freed && fatal_signal_pending(current))
+		ret = -EINTR;
 
 destroy_keep:
 	xa_destroy(&rc.keep);
 unlock:
 	mmap_read_unlock(mm);
 unpin:
-	/* Last user after all: exit_mmap() runs here, in the caller's time. */
+	/* Were we the last user, the teardown is not for us to wait on. */
 	if (pinned)
-		mmput(mm);
+		mmput_async(mm);
 free_heads:
 	if (heads != stack_heads)
 		kfree(heads);
@@ -532,14 +602,13 @@ static long do_try_reap_dying_process(int pidfd, unsigned int flags,
 	if (IS_ERR(task))
 		return PTR_ERR(task);
 
+	ret = -EINVAL;
+	if (task->flags & PF_KTHREAD)
+		goto put_task;
+
 	ret = reap_may_kill(task);
 	if (ret)
 		goto put_task;
-
-	if (task->flags & PF_KTHREAD) {
-		ret = -EINVAL;
-		goto put_task;
-	}
 
 	/* No mm left to reach: the process's own teardown is over. */
 	mm = reap_find_mm(task);

@@ -21,7 +21,9 @@
 #include "process_reap.h"
 #include "../kselftest_harness.h"
 
+#include <linux/fuse.h>
 #include <sys/capability.h>
+#include <sys/mount.h>
 #include <sys/uio.h>
 #include <time.h>
 
@@ -931,6 +933,242 @@ TEST_F(reap, unstable_address_space_faults)
 	/* A kernel reader of the reaped memory faults, it reads no zeros. */
 	EXPECT_EQ(-1, process_vm_readv(v->stuck_tid, &local, 1, &remote, 1, 0));
 	EXPECT_EQ(EFAULT, errno);
+}
+
+/*
+ * A FUSE file system whose READs are never answered: a /proc/PID/mem
+ * reader that faults on a file mapped from it waits for the page with the
+ * victim's mmap_lock held for read (GUP without FOLL_UNLOCKABLE cannot
+ * drop it), for as long as we like.
+ */
+struct fuse_trap {
+	int fd;
+	char dir[64];
+	int held[2];		/* the server writes a READ's unique here */
+};
+
+static void fuse_reply(int fd, uint64_t unique, int error, const void *arg,
+		       size_t len)
+{
+	struct fuse_out_header out = {
+		.len = sizeof(out) + (arg ? len : 0),
+		.error = error,
+		.unique = unique,
+	};
+	struct iovec iov[2] = { { &out, sizeof(out) }, { (void *)arg, len } };
+
+	if (writev(fd, iov, arg ? 2 : 1) < 0)
+		return;
+}
+
+static void fuse_attr_of(uint64_t ino, struct fuse_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->ino = ino;
+	a->mode = ino == FUSE_ROOT_ID ? S_IFDIR | 0755 : S_IFREG | 0644;
+	a->nlink = 1;
+	a->size = ino == FUSE_ROOT_ID ? 0 : SZ_1M;
+	a->blocks = a->size / 512;
+	a->blksize = 4096;
+}
+
+static void *fuse_server(void *arg)
+{
+	struct fuse_trap *ft = arg;
+	size_t size = SZ_1M + 4096;
+	char *buf = malloc(size);
+
+	while (buf) {
+		struct fuse_in_header *in = (struct fuse_in_header *)buf;
+		void *op = in + 1;
+		ssize_t n = read(ft->fd, buf, size);
+
+		if (n < 0 && (errno == EINTR || errno == ENOENT))
+			continue;
+		if (n < (ssize_t)sizeof(*in))
+			break;
+		switch (in->opcode) {
+		case FUSE_INIT: {
+			/* No readahead: one READ, for the faulting page. */
+			struct fuse_init_out o = {
+				.major = FUSE_KERNEL_VERSION,
+				.minor = FUSE_KERNEL_MINOR_VERSION,
+				.max_write = 4096,
+			};
+			fuse_reply(ft->fd, in->unique, 0, &o, sizeof(o));
+			break;
+		}
+		case FUSE_LOOKUP: {
+			struct fuse_entry_out e = { .nodeid = 2,
+				.entry_valid = 3600, .attr_valid = 3600 };
+
+			if (strcmp(op, "f")) {
+				fuse_reply(ft->fd, in->unique, -ENOENT, NULL, 0);
+				break;
+			}
+			fuse_attr_of(2, &e.attr);
+			fuse_reply(ft->fd, in->unique, 0, &e, sizeof(e));
+			break;
+		}
+		case FUSE_GETATTR: {
+			struct fuse_attr_out a = { .attr_valid = 3600 };
+
+			fuse_attr_of(in->nodeid, &a.attr);
+			fuse_reply(ft->fd, in->unique, 0, &a, sizeof(a));
+			break;
+		}
+		case FUSE_OPEN:
+		case FUSE_OPENDIR: {
+			struct fuse_open_out o = { .fh = 1 };
+
+			fuse_reply(ft->fd, in->unique, 0, &o, sizeof(o));
+			break;
+		}
+		case FUSE_READ:
+			/* Held: the test answers it when it is done. */
+			if (write(ft->held[1], &in->unique, sizeof(in->unique)) < 0)
+				return NULL;
+			break;
+		case FUSE_FORGET:
+		case FUSE_BATCH_FORGET:
+		case FUSE_INTERRUPT:
+			break;
+		case FUSE_FLUSH:
+		case FUSE_RELEASE:
+		case FUSE_RELEASEDIR:
+			fuse_reply(ft->fd, in->unique, 0, NULL, 0);
+			break;
+		default:
+			fuse_reply(ft->fd, in->unique, -ENOSYS, NULL, 0);
+			break;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+/* Mount it; the server runs until this test's process exits. */
+static int fuse_trap_mount(struct fuse_trap *ft)
+{
+	char opts[128];
+	pthread_t th;
+
+	if (pipe(ft->held))
+		return -1;
+	ft->fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (ft->fd < 0)
+		return -1;
+	snprintf(ft->dir, sizeof(ft->dir), "/tmp/reap-fuse-%d", getpid());
+	if (mkdir(ft->dir, 0755) && errno != EEXIST)
+		return -1;
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0", ft->fd);
+	if (mount("reap-fuse", ft->dir, "fuse", MS_NOSUID | MS_NODEV, opts))
+		return -1;
+	if (pthread_create(&th, NULL, fuse_server, ft))
+		return -1;
+	return pthread_detach(th);
+}
+
+struct fuse_victim_arg {
+	struct fuse_trap *ft;
+	char *addr;		/* shared with the test */
+};
+
+static void map_fuse_file(void *arg, char *unused)
+{
+	struct fuse_victim_arg *a = arg;
+	char path[96];
+	int fd;
+
+	close(a->ft->fd);
+	snprintf(path, sizeof(path), "%s/f", a->ft->dir);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		_exit(1);
+	a->addr = mmap(NULL, SZ_1M, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (a->addr == MAP_FAILED)
+		_exit(1);
+}
+
+static void *clear_refs_fn(void *arg)
+{
+	int fd = *(int *)arg;
+
+	/* clear_refs takes mmap_lock for write: it queues behind the reader. */
+	if (write(fd, "5", 1) < 0)
+		return NULL;
+	return NULL;
+}
+
+static pid_t writer_tid;
+
+static void *tid_then_clear_refs(void *arg)
+{
+	__atomic_store_n(&writer_tid, gettid(), __ATOMIC_SEQ_CST);
+	return clear_refs_fn(arg);
+}
+
+TEST_F(reap, eagain_nowait_contended_mmap_lock)
+{
+	struct victim_spec s = { .anon = 16 * SZ_1M, .stuck = true,
+				 .setup = map_fuse_file };
+	struct fuse_victim_arg *a;
+	struct mem_reader m = { 0 };
+	pthread_t reader, writer;
+	struct fuse_trap ft;
+	uint64_t unique;
+	struct victim *v;
+	char path[64];
+	long freed;
+	int refs;
+
+	ASSERT_EQ(0, fuse_trap_mount(&ft)) {
+		TH_LOG("FUSE: %s", strerror(errno));
+	}
+	a = mmap(NULL, sizeof(*a), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	a->ft = &ft;
+	s.arg = a;
+	v = SPAWN(&s);
+
+	/* A reader holds mmap_lock for read, waiting on FUSE... */
+	snprintf(path, sizeof(path), "/proc/%d/mem", v->pid);
+	m.fd = open(path, O_RDONLY);
+	ASSERT_GE(m.fd, 0);
+	m.buf = malloc(4096);
+	m.addr = (off_t)(uintptr_t)a->addr;
+	ASSERT_EQ(0, pthread_create(&reader, NULL, mem_reader_fn, &m));
+	ASSERT_EQ(sizeof(unique), read(ft.held[0], &unique, sizeof(unique)));
+	/* ... and a writer waits behind it, so no reader may join in. */
+	snprintf(path, sizeof(path), "/proc/%d/clear_refs", v->stuck_tid);
+	refs = open(path, O_WRONLY);
+	ASSERT_GE(refs, 0);
+	ASSERT_EQ(0, pthread_create(&writer, NULL, tid_then_clear_refs, &refs));
+	while (!__atomic_load_n(&writer_tid, __ATOMIC_SEQ_CST))
+		usleep(1000);
+	ASSERT_TRUE(wait_task_state(getpid(), writer_tid, 'D', 20));
+
+	kill_victim(_metadata, v);
+	EXPECT_EQ(-1, sys_try_reap_dying_process(v->pidfd, PROCESS_REAP_NOWAIT,
+						 SIZE_MAX));
+	EXPECT_EQ(EAGAIN, errno);
+	/* A probe takes no lock. */
+	EXPECT_EQ(0, sys_try_reap_dying_process(v->pidfd, PROCESS_REAP_NOWAIT, 0));
+
+	/* Fail the READ: the reader, then the writer, let go. */
+	fuse_reply(ft.fd, unique, -EIO, NULL, 0);
+	pthread_join(reader, NULL);
+	pthread_join(writer, NULL);
+	freed = sys_try_reap_dying_process(v->pidfd, PROCESS_REAP_NOWAIT,
+					   SIZE_MAX);
+	EXPECT_FOOTPRINT(freed, v->anon);
+	close(refs);
+	close(m.fd);
+	free(m.buf);
+	umount2(ft.dir, MNT_DETACH);
+	rmdir(ft.dir);
 }
 
 /* --- Robust futexes --- */
