@@ -39,6 +39,8 @@ struct reap_ctx {
 	size_t freed;		/* bytes of pages whose last mapping went */
 	unsigned long stop;	/* where a stop left off, or 0 */
 	bool refused;		/* an MMU notifier would have blocked */
+	bool pinned;		/* we hold mm_users, to fault pages in */
+	bool walked;		/* every thread has walked its robust list */
 	struct xarray keep;	/* indexes of pages to leave mapped */
 };
 
@@ -202,26 +204,38 @@ unlock:
 	return nr;
 }
 
-/* Copy from the target's memory; the caller holds mmap_lock and mm_users. */
-static int reap_read(struct mm_struct *mm, unsigned long uaddr, void *buf,
+/*
+ * Copy from the target's memory, with mmap_lock held for read.  Normally
+ * the pages are there and nothing is faulted in.  A missing page (swapped
+ * out, say) the thread's own walk would fault in, and so may we, but only
+ * while holding mm_users: that keeps exit_mmap() from starting, whose
+ * unmap_vmas() would never see a page faulted in behind it.  If mm_users
+ * is already zero, every thread has walked its list: -ESRCH.
+ */
+static int reap_read(struct reap_ctx *rc, unsigned long uaddr, void *buf,
 		     size_t len)
 {
 	while (len) {
 		size_t n = min_t(size_t, len, PAGE_SIZE - offset_in_page(uaddr));
-		struct vm_area_struct *vma = vma_lookup(mm, uaddr);
-		unsigned int gup_flags = 0;
+		struct vm_area_struct *vma = vma_lookup(rc->mm, uaddr);
 		struct page *page;
 		long ret;
 
 		if (!vma)
 			return -EFAULT;
+		ret = get_user_pages_remote(rc->mm, uaddr, 1, FOLL_NOFAULT,
+					    &page, NULL);
 		/*
 		 * An exiting thread's own walk gets SIGBUS from a userfaultfd;
 		 * our fault, which may not drop mmap_lock, would only warn.
 		 */
-		if (userfaultfd_armed(vma))
-			gup_flags |= FOLL_NOFAULT;
-		ret = get_user_pages_remote(mm, uaddr, 1, gup_flags, &page, NULL);
+		if (ret != 1 && !userfaultfd_armed(vma)) {
+			if (!rc->pinned && !mmget_not_zero(rc->mm))
+				return -ESRCH;
+			rc->pinned = true;
+			ret = get_user_pages_remote(rc->mm, uaddr, 1, 0, &page,
+						    NULL);
+		}
 		if (ret != 1)
 			return ret < 0 ? ret : -EFAULT;
 		memcpy_from_page(buf, page, offset_in_page(uaddr), n);
@@ -234,15 +248,15 @@ static int reap_read(struct mm_struct *mm, unsigned long uaddr, void *buf,
 }
 
 /* Read one word of a robust list: a long, or a zero-extended compat one. */
-static int reap_read_word(struct mm_struct *mm, unsigned long uaddr,
+static int reap_read_word(struct reap_ctx *rc, unsigned long uaddr,
 			  bool compat, unsigned long *val)
 {
 	u32 v;
 	int err;
 
 	if (!compat)
-		return reap_read(mm, uaddr, val, sizeof(*val));
-	err = reap_read(mm, uaddr, &v, sizeof(v));
+		return reap_read(rc, uaddr, val, sizeof(*val));
+	err = reap_read(rc, uaddr, &v, sizeof(v));
 	*val = v;
 	return err;
 }
@@ -279,6 +293,14 @@ static int reap_keep_futex(struct reap_ctx *rc,
 	return reap_keep(rc, entry, wsz) ?: reap_keep(rc, uaddr, sizeof(u32));
 }
 
+/* A fault ends the walk, as it ends the thread's; other errors, the reap. */
+static int reap_walk_error(struct reap_ctx *rc, int err)
+{
+	if (err == -ESRCH)
+		rc->walked = true;
+	return err == -EFAULT || err == -ESRCH ? 0 : err;
+}
+
 /**
  * reap_keep_robust_list() - Keep what a robust futex list walk will read.
  * @rc: the reap in progress
@@ -297,7 +319,7 @@ static int reap_keep_futex(struct reap_ctx *rc,
  * the list cannot change under us, but for a thread that has not yet left
  * the kernel since SIGKILL arrived and will not return to user space.
  *
- * Context: Process context, mmap_lock held for read and mm_users held.
+ * Context: Process context, mmap_lock held for read.
  * Return: 0, or a negative errno if the reap must not go on.
  */
 static int reap_keep_robust_list(struct reap_ctx *rc,
@@ -310,11 +332,11 @@ static int reap_keep_robust_list(struct reap_ctx *rc,
 
 	/* struct robust_list_head: list.next, futex_offset, list_op_pending */
 	err = reap_keep(rc, h->uaddr, 3 * wsz) ?:
-	      reap_read_word(rc->mm, h->uaddr, h->compat, &entry) ?:
-	      reap_read_word(rc->mm, h->uaddr + wsz, h->compat, &offset) ?:
-	      reap_read_word(rc->mm, h->uaddr + 2 * wsz, h->compat, &pending);
+	      reap_read_word(rc, h->uaddr, h->compat, &entry) ?:
+	      reap_read_word(rc, h->uaddr + wsz, h->compat, &offset) ?:
+	      reap_read_word(rc, h->uaddr + 2 * wsz, h->compat, &pending);
 	if (err)
-		return err == -EFAULT ? 0 : err;
+		return reap_walk_error(rc, err);
 	/* futex_offset is a (compat) long; only it is signed. */
 	if (h->compat)
 		offset = (long)(s32)offset;
@@ -328,9 +350,9 @@ static int reap_keep_robust_list(struct reap_ctx *rc,
 	}
 	for (entry &= ~1UL; entry != h->uaddr && limit--; entry = next & ~1UL) {
 		err = reap_keep_futex(rc, h, entry, offset) ?:
-		      reap_read_word(rc->mm, entry, h->compat, &next);
+		      reap_read_word(rc, entry, h->compat, &next);
 		if (err)
-			return err == -EFAULT ? 0 : err;
+			return reap_walk_error(rc, err);
 		cond_resched();
 	}
 	return 0;
@@ -495,7 +517,6 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	int max = ARRAY_SIZE(stack_heads), nr_heads = 0, i;
 	struct signal_struct *sig = task->signal;
 	unsigned long cursor;
-	bool pinned = false;
 	long ret;
 
 	if (!reap_group_dying(sig))
@@ -519,23 +540,14 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	if (!max_bytes)
 		goto free_heads;
 
-	/*
-	 * Reading a robust list may fault pages in.  Holding mm_users keeps
-	 * exit_mmap() from starting meanwhile: its unmap_vmas() would never
-	 * see a page faulted in behind it.  If mm_users is already zero,
-	 * every thread has walked its list and there is nothing to keep.
-	 */
-	if (nr_heads)
-		pinned = mmget_not_zero(mm);
-
 	if (flags & PROCESS_REAP_NOWAIT) {
 		if (!mmap_read_trylock(mm)) {
 			ret = -EAGAIN;
-			goto unpin;
+			goto free_heads;
 		}
 	} else if (mmap_read_lock_killable(mm)) {
 		ret = -EINTR;
-		goto unpin;
+		goto free_heads;
 	}
 
 	/*
@@ -547,7 +559,7 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 		goto unlock;
 
 	xa_init(&rc.keep);
-	for (i = 0; pinned && i < nr_heads; i++) {
+	for (i = 0; i < nr_heads && !rc.walked; i++) {
 		ret = reap_keep_robust_list(&rc, &heads[i]);
 		if (ret)
 			goto destroy_keep;
@@ -577,9 +589,8 @@ destroy_keep:
 	xa_destroy(&rc.keep);
 unlock:
 	mmap_read_unlock(mm);
-unpin:
 	/* Were we the last user, the teardown is not for us to wait on. */
-	if (pinned)
+	if (rc.pinned)
 		mmput_async(mm);
 free_heads:
 	if (heads != stack_heads)

@@ -243,9 +243,6 @@ int main(int argc, char **argv)
 	}
 	kill(hog, SIGKILL);
 	waitpid(hog, NULL, 0);
-	if (capped[KILL_ONLY])
-		printf("\nkill only hit the %.0f s cap with %.0f%% of the charge left.\n",
-		       cap_ms / 1000, res[KILL_ONLY][0].left * 100);
 
 	for (st = 0; st < NR_STRATEGIES; st++) {
 		for (i = 0; i < reps; i++) {
@@ -256,6 +253,9 @@ int main(int argc, char **argv)
 		med[st] = reps % 2 ? v[reps / 2] :
 			(v[reps / 2 - 1] + v[reps / 2]) / 2;
 	}
+	if (capped[KILL_ONLY])
+		printf("\nkill only hit the %.0f s cap with %.0f%% of the charge left.\n",
+		       cap_ms / 1000, res[KILL_ONLY][0].left * 100);
 	printf("\n| strategy | time to 90%% freed (median of %d) | vs kill only | bytes returned | calls | errors |\n",
 	       reps);
 	printf("|---|---:|---:|---:|---:|---|\n");
