@@ -24,12 +24,12 @@ OBJ=$B/obj-$KVER-$ARCH
 GUEST=$B/guest-$KVER-$ARCH
 JOBS=${JOBS:-$(nproc)}
 QEMU_ACCEL=${QEMU_ACCEL:-tcg}
-VM_MEM=${VM_MEM:-3G}
+VM_MEM=${VM_MEM:-4G}
 VM_CPUS=2
 # Directories of this repository that mirror kernel paths.
 KERNEL_DIRS="mm include tools Documentation samples"
 PACKAGES="build-essential bc bison flex libelf-dev libssl-dev cpio
-	busybox-static libcap-dev qemu-system-x86 ccache xz-utils git
+	busybox-static libcap-dev qemu-system-x86 ccache xz-utils git gcc-multilib
 	python3 linux-source-$KVER"
 
 export KBUILD_BUILD_TIMESTAMP="2024-01-01"

@@ -1302,6 +1302,81 @@ TEST_F(reap, reap_then_process_mrelease)
 	EXPECT_LT(anon_bytes(v->stuck_tid), v->anon / 100);
 }
 
+static long oom_score(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/oom_score", pid);
+	return read_long_file(path);
+}
+
+TEST_F(reap, oom_killer_skips_after_full_reap)
+{
+	struct victim_spec s = { .anon = 64 * SZ_1M, .stuck = true };
+	struct victim *v = SPAWN(&s);
+
+	kill_victim(_metadata, v);
+	ASSERT_GT(oom_score(v->stuck_tid), 0);
+	/* Half done: the OOM killer may still wait for the rest. */
+	ASSERT_GE(sys_try_reap_dying_process(v->pidfd, 0, 16 * SZ_1M),
+		  16 * SZ_1M);
+	EXPECT_GT(oom_score(v->stuck_tid), 0);
+	/* All done: MMF_OOM_SKIP, and oom_badness() skips it. */
+	ASSERT_GT(sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX), 0);
+	EXPECT_EQ(0, oom_score(v->stuck_tid));
+}
+
+/* Run ./reap32 next to us on @pidfd: its return value, or -errno. */
+static long reap_as_32bit(int pidfd)
+{
+	char exe[256], *slash, out[64] = "";
+	long ret = -ENOEXEC;
+	int pipefd[2], err = 0;
+	ssize_t n;
+	pid_t pid;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 16);
+	if (n < 0 || pipe(pipefd))
+		return -ENOEXEC;
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	strcpy(slash ? slash + 1 : exe, "reap32");
+	pid = fork();
+	if (pid == 0) {
+		char fd[16];
+
+		snprintf(fd, sizeof(fd), "%d", pidfd);
+		dup2(pipefd[1], 1);
+		execl(exe, exe, fd, NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], out, sizeof(out) - 1);
+	close(pipefd[0]);
+	waitpid(pid, NULL, 0);
+	if (n > 0 && sscanf(out, "%ld %d", &ret, &err) == 2 && ret < 0)
+		ret = -err;
+	return ret;
+}
+
+TEST_F_TIMEOUT(reap, compat_caller_capped_to_its_ssize_t, 300)
+{
+	struct victim_spec s = { .anon = 2200 * SZ_1M, .stuck = true };
+	struct victim *v = SPAWN(&s);
+	long first, rest;
+
+	kill_victim(_metadata, v);
+	first = reap_as_32bit(v->pidfd);
+	ASSERT_GT(first, 0) {
+		TH_LOG("32-bit caller: %s", strerror(-first));
+	}
+	/* Never more than its ssize_t holds; small pages fill the budget. */
+	EXPECT_LE(first, INT32_MAX);
+	EXPECT_GE(first, INT32_MAX - 4 * (long)SZ_1M);
+	rest = reap_loop(v->pidfd, 0, SIZE_MAX, NULL);
+	EXPECT_FOOTPRINT(first + rest, v->anon);
+}
+
 /* --- Whose time it is --- */
 
 static long long cpu_ns(clockid_t clk)
