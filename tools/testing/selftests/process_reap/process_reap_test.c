@@ -1345,7 +1345,8 @@ static long reap_as_32bit(int pidfd)
 	if (pid == 0) {
 		char fd[16];
 
-		snprintf(fd, sizeof(fd), "%d", pidfd);
+		/* pidfds are O_CLOEXEC; a dup() is not. */
+		snprintf(fd, sizeof(fd), "%d", dup(pidfd));
 		dup2(pipefd[1], 1);
 		execl(exe, exe, fd, NULL);
 		_exit(127);
