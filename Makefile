@@ -5,6 +5,7 @@
 #   make run     build the patched kernel, boot it, show the syscall at work
 #   make check   build, boot, run the kselftests: "N passed, N failed"
 #   make kernel  only build (build/obj-6.12-x86_64/arch/x86/boot/bzImage)
+#   make check-noreap  the same with CONFIG_PROCESS_REAP=n: builds, ENOSYS
 #   make clean   remove build output but keep the unpacked tree and ccache
 #   make distclean  remove build/ entirely
 #
@@ -12,12 +13,15 @@
 
 HARNESS := harness/harness.sh
 
-.PHONY: all run check kernel deps clean distclean
+.PHONY: all run check check-noreap kernel deps clean distclean
 
 all: check
 
 run check kernel deps:
 	@$(HARNESS) $@
+
+check-noreap:
+	@FLAVOR=noreap $(HARNESS) check
 
 clean:
 	rm -rf build/obj-* build/guest-* build/*.log build/*.status

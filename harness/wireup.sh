@@ -47,18 +47,26 @@ list_files() {
 	echo kernel/sys_ni.c
 }
 
-# Insert $2 after the line of $1 that matches $3; fail if none does.
+# Insert $2 after the first line of $1 that starts with $3 (a plain
+# string), or, for a table, whose third column is $3; fail if none does.
 insert_after() {
-	local file=$1 text=$2 pattern=$3
-	grep -q -- "$pattern" "$file" || { echo "wireup: no '$pattern' in $file" >&2; exit 1; }
+	local file=$1 text=$2 match=$3 how=${4:-prefix}
 	if grep -q "$name" "$file"; then
 		echo "wireup: $file already has $name" >&2
 		exit 1
 	fi
-	awk -v pat="$pattern" -v text="$text" '
+	awk -v m="$match" -v how="$how" -v text="$text" '
 		{ print }
-		!done && $0 ~ pat { print text; done = 1 }' "$file" > "$file.tmp"
+		!done && ((how == "prefix" && index($0, m) == 1) ||
+			  (how == "column" && $3 == m)) {
+			print text
+			done = 1
+		}' "$file" > "$file.tmp"
 	mv "$file.tmp" "$file"
+	if ! grep -q "$name" "$file"; then
+		echo "wireup: found no '$match' in $file" >&2
+		exit 1
+	fi
 }
 
 edit_tree() {
@@ -67,19 +75,19 @@ edit_tree() {
 		IFS='|' read -r file abi off cols <<< "$line"
 		entry="$((nr + off))	$abi	$name		sys_$name"
 		[ "$cols" = 2 ] && entry="$entry		sys_$name"
-		insert_after "$dir/$file" "$entry" "[[:space:]]mseal[[:space:]]"
+		insert_after "$dir/$file" "$entry" mseal column
 	done
 
 	file=$dir/include/uapi/asm-generic/unistd.h
 	insert_after "$file" "#define __NR_$name $nr
-__SYSCALL(__NR_$name, sys_$name)" "^__SYSCALL(__NR_mseal, sys_mseal)"
+__SYSCALL(__NR_$name, sys_$name)" "__SYSCALL(__NR_mseal, sys_mseal)"
 	sed -i "s/^#define __NR_syscalls [0-9]*$/#define __NR_syscalls $((nr + 1))/" "$file"
 
 	insert_after "$dir/include/linux/syscalls.h" \
 		"asmlinkage long sys_$name(int pidfd, unsigned int flags, size_t max_bytes);" \
-		"^asmlinkage long sys_process_mrelease"
+		"asmlinkage long sys_process_mrelease"
 	insert_after "$dir/kernel/sys_ni.c" "COND_SYSCALL($name);" \
-		"^COND_SYSCALL(process_mrelease);"
+		"COND_SYSCALL(process_mrelease);"
 }
 
 case "${1:-}" in

@@ -275,6 +275,25 @@ FIXTURE_TEARDOWN(reap)
 		rmdir(self->v[i].cgroup);
 }
 
+/* Does @pid still hold @seed's pattern at @addr?  Read through /proc. */
+static bool mem_has_pattern(pid_t pid, const char *addr, size_t len,
+			    unsigned long seed)
+{
+	char path[64], *buf = malloc(len);
+	bool ok = false;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	fd = open(path, O_RDONLY);
+	if (buf && fd >= 0 &&
+	    pread(fd, buf, len, (off_t)(uintptr_t)addr) == (ssize_t)len)
+		ok = check_pattern(buf, len, seed);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ok;
+}
+
 /* --- Arguments and permission --- */
 
 TEST_F(reap, ebadf_minus_one)
@@ -311,25 +330,13 @@ TEST_F(reap, einval_live_target_untouched)
 {
 	struct victim_spec s = { .anon = 16 * SZ_1M };
 	struct victim *v = SPAWN(&s);
-	char *buf = malloc(s.anon);
-	char path[64];
-	int fd;
 
-	ASSERT_NE(NULL, buf);
 	EXPECT_EQ(-1, sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, sys_try_reap_dying_process(v->pidfd, 0, 0));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(v->anon, anon_bytes(v->pid));
-
-	snprintf(path, sizeof(path), "/proc/%d/mem", v->pid);
-	fd = open(path, O_RDONLY);
-	ASSERT_GE(fd, 0);
-	ASSERT_EQ((ssize_t)s.anon,
-		  pread(fd, buf, s.anon, (off_t)(uintptr_t)v->region));
-	EXPECT_TRUE(check_pattern(buf, s.anon, 1));
-	close(fd);
-	free(buf);
+	EXPECT_TRUE(mem_has_pattern(v->pid, v->region, s.anon, 1));
 }
 
 TEST_F(reap, einval_kernel_thread)
@@ -662,14 +669,11 @@ TEST_F(reap, cow_family)
 {
 	struct victim_spec s = { .anon = 64 * SZ_1M, .stuck = true,
 				 .setup = fork_cow_child };
-	char *buf = malloc(64 * SZ_1M);
 	struct victim *v;
-	char path[64];
-	int pids[2], fd;
+	int pids[2];
 	long freed;
 	pid_t child;
 
-	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, pipe(pids));
 	s.arg = &pids[1];
 	v = SPAWN(&s);
@@ -681,15 +685,7 @@ TEST_F(reap, cow_family)
 	/* The private half is counted; what the child still maps is not. */
 	EXPECT_GE(freed, 32 * SZ_1M);
 	EXPECT_LE(freed, v->anon - 32 * SZ_1M);
-
-	snprintf(path, sizeof(path), "/proc/%d/mem", child);
-	fd = open(path, O_RDONLY);
-	ASSERT_GE(fd, 0);
-	ASSERT_EQ((ssize_t)(64 * SZ_1M),
-		  pread(fd, buf, 64 * SZ_1M, (off_t)(uintptr_t)v->region));
-	EXPECT_TRUE(check_pattern(buf, 64 * SZ_1M, 1));
-	close(fd);
-	free(buf);
+	EXPECT_TRUE(mem_has_pattern(child, v->region, 64 * SZ_1M, 1));
 }
 
 static int sibling_fn(void *arg)
@@ -717,13 +713,10 @@ TEST_F(reap, clone_vm_sharer_refused)
 {
 	struct victim_spec s = { .anon = 16 * SZ_1M,
 				 .setup = clone_vm_sibling };
-	char *buf = malloc(16 * SZ_1M);
 	struct victim *v;
-	int pids[2], fd;
-	char path[64];
 	pid_t sibling;
+	int pids[2];
 
-	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, pipe(pids));
 	s.arg = &pids[1];
 	v = SPAWN(&s);
@@ -737,15 +730,7 @@ TEST_F(reap, clone_vm_sharer_refused)
 	ASSERT_EQ(0, waitid(P_PIDFD, v->pidfd, NULL, WEXITED | WNOWAIT));
 	EXPECT_EQ(-1, sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX));
 	EXPECT_EQ(EINVAL, errno);
-
-	snprintf(path, sizeof(path), "/proc/%d/mem", sibling);
-	fd = open(path, O_RDONLY);
-	ASSERT_GE(fd, 0);
-	ASSERT_EQ((ssize_t)(16 * SZ_1M),
-		  pread(fd, buf, 16 * SZ_1M, (off_t)(uintptr_t)v->region));
-	EXPECT_TRUE(check_pattern(buf, 16 * SZ_1M, 1));
-	close(fd);
-	free(buf);
+	EXPECT_TRUE(mem_has_pattern(sibling, v->region, 16 * SZ_1M, 1));
 }
 
 static void vfork_child(void *arg, char *p)
@@ -767,13 +752,10 @@ TEST_F(reap, vfork_parent_refused)
 {
 	struct victim_spec s = { .anon = 16 * SZ_1M, .setup = vfork_child };
 	struct victim *v = &self->v[0];
-	char *buf = malloc(16 * SZ_1M);
-	int pids[2], pidfd, fd;
 	struct ready_msg msg;
-	char path[64];
+	int pids[2], pidfd;
 	pid_t child;
 
-	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, pipe(pids));
 	s.arg = &pids[1];
 	/* The victim is the vfork child: spawn() returns once it is dead. */
@@ -793,15 +775,8 @@ TEST_F(reap, vfork_parent_refused)
 
 	/* The parent went on with its memory intact. */
 	ASSERT_EQ(sizeof(msg), read(pids[0], &msg, sizeof(msg)));
-	snprintf(path, sizeof(path), "/proc/%d/mem", v->pid);
-	fd = open(path, O_RDONLY);
-	ASSERT_GE(fd, 0);
-	ASSERT_EQ((ssize_t)(16 * SZ_1M),
-		  pread(fd, buf, 16 * SZ_1M, (off_t)(uintptr_t)msg.region));
-	EXPECT_TRUE(check_pattern(buf, 16 * SZ_1M, 1));
-	close(fd);
+	EXPECT_TRUE(mem_has_pattern(v->pid, msg.region, 16 * SZ_1M, 1));
 	close(pidfd);
-	free(buf);
 }
 
 /* --- Concurrency and the stages of exit --- */
