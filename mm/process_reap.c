@@ -105,17 +105,25 @@ static int reap_may_kill(struct task_struct *task)
  */
 static struct mm_struct *reap_find_mm(struct task_struct *task)
 {
-	struct mm_struct *mm;
-	struct task_struct *p;
+	struct mm_struct *mm = NULL;
+	struct task_struct *t;
 	unsigned long flags;
 
-	p = find_lock_task_mm(task);
-	if (p) {
-		mm = p->mm;
-		mmgrab(mm);
-		task_unlock(p);
-		return mm;
+	/* Any thread still holding the mm, as find_lock_task_mm() looks. */
+	rcu_read_lock();
+	for_each_thread(task, t) {
+		task_lock(t);
+		mm = t->mm;
+		if (mm)
+			mmgrab(mm);
+		task_unlock(t);
+		if (mm)
+			break;
 	}
+	rcu_read_unlock();
+	if (mm)
+		return mm;
+
 	/*
 	 * Our reference on @task pins signal_struct, which pins reap_mm;
 	 * siglock keeps exit_mm() from dropping it under us.
