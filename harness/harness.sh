@@ -34,6 +34,8 @@ PACKAGES="build-essential bc bison flex libelf-dev libssl-dev cpio
 	busybox-static libcap-dev qemu-system-x86 ccache xz-utils git gcc-multilib
 	python3 linux-source-$KVER"
 
+# Relative paths in ccache's hashes: a fresh clone elsewhere still hits.
+export CCACHE_BASEDIR=$ROOT CCACHE_NOHASHDIR=1
 export KBUILD_BUILD_TIMESTAMP="2024-01-01"
 export KBUILD_BUILD_USER=reap KBUILD_BUILD_HOST=harness
 

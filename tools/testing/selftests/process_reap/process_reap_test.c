@@ -648,6 +648,39 @@ TEST_F(reap, shared_anon_intact)
 	munmap(shared, 16 * SZ_1M);
 }
 
+static void map_hugetlb(void *arg, char *unused)
+{
+	char **addr = arg;
+
+	*addr = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (*addr == MAP_FAILED)
+		_exit(1);
+	fill_pattern(*addr, 2 * SZ_2M, 11);
+}
+
+TEST_F(reap, hugetlb_never_reaped)
+{
+	struct victim_spec s = { .anon = 16 * SZ_1M, .stuck = true,
+				 .setup = map_hugetlb };
+	struct victim *v;
+	char **addr;
+	long freed;
+
+	/* Two huge pages for the victim, whatever the pool had. */
+	ASSERT_TRUE(write_file("/proc/sys/vm/nr_hugepages", "4"));
+	addr = mmap(NULL, sizeof(*addr), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, addr);
+	s.arg = addr;
+	v = SPAWN(&s);
+	kill_victim(_metadata, v);
+	freed = sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX);
+	/* hugetlb is not in "Anonymous": neither counted nor zapped. */
+	EXPECT_FOOTPRINT(freed, v->anon);
+	EXPECT_TRUE(mem_has_pattern(v->stuck_tid, *addr, 2 * SZ_2M, 11));
+}
+
 static void fork_cow_child(void *arg, char *p)
 {
 	int fd = *(int *)arg;
