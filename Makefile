@@ -4,6 +4,7 @@
 #
 #   make run     build the patched kernel, boot it, show the syscall at work
 #   make check   build, boot, run the kselftests: "N passed, N failed"
+#   make bench   boot once, run every benchmark scenario, write results/
 #   make kernel  only build (build/obj-6.12-x86_64/arch/x86/boot/bzImage)
 #   make check-noreap  the same with CONFIG_PROCESS_REAP=n: builds, ENOSYS
 #   make clean   remove build output but keep the unpacked tree and ccache
@@ -13,11 +14,11 @@
 
 HARNESS := harness/harness.sh
 
-.PHONY: all run check check-noreap kernel deps clean distclean
+.PHONY: all run check bench check-noreap kernel deps clean distclean
 
 all: check
 
-run check kernel deps:
+run check kernel deps bench:
 	@$(HARNESS) $@
 
 check-noreap:

@@ -10,9 +10,11 @@
 #   harness.sh guest       build the selftests and the initramfs
 #   harness.sh check       boot, run the kselftests, print "N passed, N failed"
 #   harness.sh run         boot and show the syscall at work
+#   harness.sh bench       boot, run the benchmark, write results/ and plot
 #
 # Environment: QEMU_ACCEL=kvm opts into KVM (nested KVM hangs on some
-# hosts, so TCG is the default), VM_TIMEOUT (seconds), JOBS.
+# hosts, so TCG is the default), VM_TIMEOUT (seconds), JOBS, BENCH_ARGS
+# (reap_bench's options, for example "-r 1 starved").
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -275,11 +277,12 @@ cmd_guest() {
 	(cd "$GUEST/root" && find . | cpio -o -H newc --quiet) > "$GUEST/initramfs.cpio"
 }
 
-# boot MODE TIMEOUT LOG: boot the guest with harness.mode=MODE.  The
-# status file says "fail" until the guest's closing line is seen, so a
-# VM that dies or hangs reads as a failure.
+# boot MODE TIMEOUT LOG [ARGS]: boot the guest with harness.mode=MODE and
+# harness.args=ARGS.  The status file says "fail" until the guest's
+# closing line is seen, so a VM that dies or hangs reads as a failure.
+# Files the guest sends back as "BENCH|" lines stay out of the terminal.
 boot() {
-	local mode=$1 timeout=$2 log=$3 accel=() rc=0
+	local mode=$1 timeout=$2 log=$3 args=${4:-} accel=() rc=0
 	case "$QEMU_ACCEL" in
 	tcg) accel=(-accel tcg -cpu max) ;;
 	kvm) accel=(-accel kvm -cpu host) ;;
@@ -292,8 +295,9 @@ boot() {
 		-monitor none -serial stdio \
 		-kernel "$OBJ/arch/x86/boot/bzImage" \
 		-initrd "$GUEST/initramfs.cpio" \
-		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic harness.mode=$mode" \
-		< /dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" || rc=$?
+		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic harness.mode=$mode${args:+ harness.args=${args// /,}}" \
+		< /dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" |
+		grep --line-buffered -v '^BENCH| ' || rc=$?
 	[ "$rc" = 0 ] || echo "fail: qemu exited $rc (124 is the ${timeout}s timeout)" > "$log.status"
 	if grep -q '^HARNESS-EXIT: 0$' "$log"; then
 		echo ok > "$log.status"
@@ -365,7 +369,49 @@ cmd_run() {
 	[ "$(cat "$log.status")" = ok ] || die "$(cat "$log.status")"
 }
 
+# Replace the README's text between the bench markers with bench.md.
+readme_bench() {
+	local md=$1 readme=$ROOT/README.md
+	grep -q '^<!-- bench:start -->$' "$readme" || return 0
+	awk -v md="$md" '
+		/^<!-- bench:end -->$/ {
+			while ((getline line < md) > 0)
+				print line
+			print ""
+			print "![Memory still charged to the victim after SIGKILL](results/bench.png)"
+			print ""
+			skip = 0
+		}
+		!skip { print }
+		/^<!-- bench:start -->$/ { skip = 1; print "" }
+	' "$readme" > "$readme.new"
+	mv "$readme.new" "$readme"
+}
+
+cmd_bench() {
+	local log=$B/bench.log out=$ROOT/results f
+	local PACKAGES="$PACKAGES gnuplot-nox"
+	cmd_deps
+	cmd_kernel
+	cmd_guest
+	boot bench "${VM_TIMEOUT:-1500}" "$log" "${BENCH_ARGS:-}"
+	[ "$(cat "$log.status")" = ok ] || die "$(cat "$log.status")"
+	mkdir -p "$out"
+	rm -f "$out"/bench.csv "$out"/bench-curves.csv "$out"/bench.md
+	awk -v dir="$out" '
+		/^BENCH-FILE: / { f = dir "/" $2; next }
+		/^BENCH\| / && f { sub(/^BENCH\| /, ""); print > f }
+	' "$log"
+	for f in bench.csv bench-curves.csv bench.md; do
+		[ -s "$out/$f" ] || die "the guest sent no $f; see $log"
+	done
+	gnuplot -e "data='$out/bench-curves.csv'; out='$out/bench.png'" \
+		"$ROOT/harness/bench.gp"
+	readme_bench "$out/bench.md"
+	say "results: results/bench.csv, bench-curves.csv, bench.md, bench.png; README updated"
+}
+
 case "${1:-}" in
-deps | tree | refresh | config | kernel | guest | check | run) cmd=$1; shift; "cmd_$cmd" "$@" ;;
-*) sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+deps | tree | refresh | config | kernel | guest | check | run | bench) cmd=$1; shift; "cmd_$cmd" "$@" ;;
+*) sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
