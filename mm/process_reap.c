@@ -29,8 +29,12 @@
 
 #include "internal.h"
 
-/* Zap at most this much between two looks at the budget. */
-#define REAP_CHUNK	SZ_2M
+/*
+ * Zap at most this much between two looks at the budget and for a fatal
+ * signal.  Each chunk ends with a TLB flush, so small chunks cost
+ * throughput; a budget smaller than a chunk is zapped a PMD at a time.
+ */
+#define REAP_CHUNK	max_t(unsigned long, SZ_64M, PMD_SIZE)
 
 struct reap_ctx {
 	struct mm_struct *mm;
@@ -71,9 +75,8 @@ static bool reap_vma_eligible(struct vm_area_struct *vma)
 static size_t reap_budget(size_t max_bytes)
 {
 	size_t limit = in_compat_syscall() ? S32_MAX : LONG_MAX;
-	size_t overshoot = max_t(size_t, REAP_CHUNK, PMD_SIZE);
 
-	return min(max_bytes, limit - overshoot);
+	return min(max_bytes, limit - PMD_SIZE);
 }
 
 static int reap_may_kill(struct task_struct *task)
@@ -369,9 +372,11 @@ static int reap_keep_robust_list(struct reap_ctx *rc,
  * Find the first address in [@addr, @end) with a populated PMD entry, or
  * @end.  Skipping empty upper levels keeps the cost proportional to what
  * is mapped, not to the size of the address space.  *@next is set to the
- * end of the chunk to zap from there: at most REAP_CHUNK and @left bytes
- * of small pages, or a whole huge PMD so that a THP is freed in one go
- * rather than split.
+ * end of the chunk to zap from there: up to REAP_CHUNK if @left covers
+ * it, else one PMD: small pages trimmed to @left, or a whole huge PMD so
+ * that a THP is freed in one go rather than split.  A zap frees no more
+ * than the span it covers, so only that THP can take a call past its
+ * budget.
  *
  * The entries are read without locks: mmap_lock held for read keeps the
  * tables above the PTE level, and zapping rechecks all it relies on.
@@ -410,12 +415,13 @@ static unsigned long reap_next_chunk(struct mm_struct *mm, unsigned long addr,
 			addr = pmd_addr_end(addr, end);
 			continue;
 		}
+		*next = min(end, ALIGN(addr + 1, REAP_CHUNK));
+		if (*next - addr <= left)
+			return addr;
 		*next = pmd_addr_end(addr, end);
-		if (pmd_present(pmdval) && !pmd_leaf(pmdval)) {
-			*next = min(*next, ALIGN(addr + 1, REAP_CHUNK));
-			if (left < *next - addr)
-				*next = addr + PAGE_ALIGN(left);
-		}
+		if (pmd_present(pmdval) && !pmd_leaf(pmdval) &&
+		    left < *next - addr)
+			*next = addr + PAGE_ALIGN(left);
 		return addr;
 	}
 	return end;
