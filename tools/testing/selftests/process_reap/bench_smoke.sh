@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench, small: reap_bench runs every scenario with 64 MiB victims and
+# writes all its files, and its own checks (no call returns more than the
+# victim was charged) hold.  Speed is make bench's business, not a test's.
+
+ksft_skip=4
+dir=$(mktemp -d) || exit 1
+trap 'rm -rf "$dir"' EXIT
+
+echo "TAP version 13"
+echo "1..1"
+./reap_bench -r 1 -s 64 -t 2 -o "$dir" > "$dir/log" 2>&1
+rc=$?
+if [ "$rc" = 4 ] && grep -q 'not available' "$dir/log"; then
+	echo "ok 1 reap_bench # SKIP try_reap_dying_process() is not available"
+	exit "$ksft_skip"
+fi
+sed 's/^/# /' "$dir/log"
+fail() {
+	echo "# $*"
+	echo "not ok 1 reap_bench"
+	exit 1
+}
+[ "$rc" = 0 ] || fail "reap_bench exited $rc"
+runs=$(($(wc -l < "$dir/bench.csv") - 1))
+[ "$runs" = 17 ] || fail "bench.csv has $runs runs, want 17"
+grep -q '^| 1 | starved: try_reap / process_mrelease' "$dir/bench.md" ||
+	fail "bench.md lacks the figures"
+for c in idle_kill idle_mrelease idle_reap idle_loop64 fifo_kill \
+	fifo_late_mrelease fifo_late_reap; do
+	[ "$(grep -c "^$c," "$dir/bench-curves.csv")" -ge 3 ] ||
+		fail "bench-curves.csv: no curve for $c"
+done
+echo "ok 1 reap_bench"
