@@ -383,7 +383,7 @@ readme_bench() {
 			skip = 0
 		}
 		!skip { print }
-		/^<!-- bench:start -->$/ { skip = 1; print "" }
+		/^<!-- bench:start -->$/ { skip = 1 }
 	' "$readme" > "$readme.new"
 	mv "$readme.new" "$readme"
 }

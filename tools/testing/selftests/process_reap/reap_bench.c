@@ -63,6 +63,7 @@ struct strategy {
 	bool thp;		/* MADV_HUGEPAGE instead of MADV_NOHUGEPAGE */
 	bool sparse;		/* resident pieces spread over a 1 TiB map */
 	bool curve;		/* drawn in the plot */
+	bool busy;		/* a CPU hog on the reaper's CPU too */
 	size_t step;		/* max_bytes per call */
 	unsigned long mib;	/* victim size; 0 means -s */
 	unsigned int scenarios;
@@ -70,8 +71,9 @@ struct strategy {
 
 /* In run order: what a ratio compares runs close in time. */
 enum {
-	IDLE_KILL, IDLE_MRELEASE, IDLE_REAP, EXIT_4K, IDLE_LOOP16,
-	IDLE_LOOP64, IDLE_LOOP1, IDLE_REAP_THP, EXIT_THP, THP_LOOP1,
+	IDLE_KILL, IDLE_MRELEASE, IDLE_REAP, EXIT_4K, EXIT_4K_BUSY,
+	IDLE_LOOP16, IDLE_LOOP64, IDLE_LOOP1, IDLE_REAP_THP, EXIT_THP,
+	EXIT_THP_BUSY, THP_LOOP1,
 	THP_LOOP16, THP_LOOP64, FIFO_KILL, FIFO_LATE_MRELEASE, FIFO_LATE_REAP,
 	SPARSE, DENSE, NR_STRATEGIES
 };
@@ -102,10 +104,16 @@ static const struct strategy strategies[NR_STRATEGIES] = {
 		.scenarios = S_LATE },
 	[EXIT_4K] = { "exit_4k", "kill only, unstarved", UNSTARVED, KILL,
 		.scenarios = S_RATE | S_CPU },
+	[EXIT_4K_BUSY] = { "exit_4k_busy",
+		"kill only, unstarved, other CPU busy", UNSTARVED, KILL,
+		.busy = true, .scenarios = S_RATE },
 	[IDLE_REAP_THP] = { "idle_reap_thp", "kill + try_reap_dying_process, THP",
 		IDLE, REAP, .thp = true, .step = SIZE_MAX, .scenarios = S_RATE },
 	[EXIT_THP] = { "exit_thp", "kill only, unstarved, THP", UNSTARVED,
 		KILL, .thp = true, .scenarios = S_RATE },
+	[EXIT_THP_BUSY] = { "exit_thp_busy",
+		"kill only, unstarved, THP, other CPU busy", UNSTARVED, KILL,
+		.thp = true, .busy = true, .scenarios = S_RATE },
 	[THP_LOOP1] = { "thp_loop1", "THP, try_reap loop, 1 MiB steps", IDLE,
 		REAP, .thp = true, .step = SZ_1M, .mib = 256,
 		.scenarios = S_LOOP },
@@ -200,8 +208,8 @@ static int set_fifo(int prio)
 	return sched_setscheduler(0, SCHED_FIFO, &sp);
 }
 
-/* A CPU hog on the victim's CPU, normal or SCHED_FIFO; returns its pid. */
-static pid_t start_hog(bool fifo)
+/* A CPU hog on @cpu, normal or SCHED_FIFO; returns its pid. */
+static pid_t start_hog(int cpu, bool fifo)
 {
 	int ready[2];
 	pid_t pid;
@@ -211,7 +219,7 @@ static pid_t start_hog(bool fifo)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		pin(VICTIM_CPU);
+		pin(cpu);
 		if (fifo && set_fifo(1))
 			_exit(1);
 		if (write(ready[1], "h", 1) != 1)
@@ -503,7 +511,9 @@ static int run_one(int st, int rep, size_t size, struct result *r)
 	anon = memcg_stat(cg, "anon");
 	r->thp_pct = anon ? 100.0 * memcg_stat(cg, "anon_thp") / anon : 0;
 	if (s->starve != UNSTARVED)
-		hog = start_hog(s->starve == FIFO);
+		hog = start_hog(VICTIM_CPU, s->starve == FIFO);
+	else if (s->busy)
+		hog = start_hog(REAPER_CPU, false);
 	/* Unstarved, the sampler would steal from the victim's own exit. */
 	if (pidfd < 0 || hog < 0 ||
 	    sampler_start(&sm, cg, s->starve == UNSTARVED ? REAPER_CPU :
@@ -796,6 +806,14 @@ static void print_figures(void)
 		figure("5 | rate, 4K: try_reap GiB/s / own exit GiB/s",
 		       ratio(IDLE_REAP, m_reap_rate, EXIT_4K, m_exit_rate), "",
 		       ">=", 0.9, false);
+	if (ran(IDLE_REAP) && ran(EXIT_4K_BUSY))
+		figure("5 | rate, 4K: try_reap / own exit with the other CPU busy",
+		       ratio(IDLE_REAP, m_reap_rate, EXIT_4K_BUSY, m_exit_rate),
+		       "", ">=", 0.9, false);
+	if (ran(IDLE_REAP_THP) && ran(EXIT_THP_BUSY))
+		figure("5 | rate, THP: try_reap / own exit with the other CPU busy",
+		       ratio(IDLE_REAP_THP, m_reap_rate, EXIT_THP_BUSY,
+			     m_exit_rate), "", ">=", 0.9, false);
 	if (ran(IDLE_MRELEASE) && ran(EXIT_4K))
 		figure("5 | rate, 4K: process_mrelease / own exit, both 90% / time to 90%",
 		       ratio(IDLE_MRELEASE, m_exit_rate, EXIT_4K, m_exit_rate),
@@ -1004,8 +1022,8 @@ int main(int argc, char **argv)
 	for (int st = 0; st < NR_STRATEGIES; st++)
 		total += !!(strategies[st].scenarios & want);
 	total *= reps;
-	printf("reap_bench: %d runs, %d reps, %zu MiB victims, cap %.0f s\n",
-	       total, reps, size >> 20, cap_ms / 1e3);
+	printf("reap_bench: %d runs, %d rep%s, %zu MiB victims, cap %.0f s\n",
+	       total, reps, reps > 1 ? "s" : "", size >> 20, cap_ms / 1e3);
 	start = now_ms();
 	/* Strategies interleave within a rep, so that ratios pair runs close in time. */
 	for (int i = 0; i < reps; i++) {
@@ -1037,8 +1055,9 @@ int main(int argc, char **argv)
 		mkdir(dir, 0755);
 		md = open_out(dir, "bench.md");
 	}
-	out("\nreap_bench: %d reps, %zu MiB victims, cap %.0f s, %.0f s in all\n",
-	    reps, size >> 20, cap_ms / 1e3, (now_ms() - start) / 1e3);
+	out("\nreap_bench: %d rep%s, %zu MiB victims, cap %.0f s, %.0f s in all\n",
+	    reps, reps > 1 ? "s" : "", size >> 20, cap_ms / 1e3,
+	    (now_ms() - start) / 1e3);
 	print_strategies(size);
 	print_figures();
 	if (md)
