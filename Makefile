@@ -7,6 +7,9 @@
 #   make bench   boot once, run every benchmark scenario, write results/
 #   make kernel  only build (build/obj-6.12-x86_64/arch/x86/boot/bzImage)
 #   make check-noreap  the same with CONFIG_PROCESS_REAP=n: builds, ENOSYS
+#   make check-debug   the same on a lockdep/KASAN/kmemleak kernel, with
+#                the 10000-cycle stress run; any splat or leak of ours fails
+#   make lint    checkpatch --strict, sparse, W=1, kernel-doc, shellcheck
 #   make clean   remove build output but keep the unpacked tree and ccache
 #   make distclean  remove build/ entirely
 #
@@ -14,15 +17,18 @@
 
 HARNESS := harness/harness.sh
 
-.PHONY: all run check bench check-noreap kernel deps clean distclean
+.PHONY: all run check bench check-noreap check-debug lint kernel deps clean distclean
 
 all: check
 
-run check kernel deps bench:
+run check kernel deps bench lint:
 	@$(HARNESS) $@
 
 check-noreap:
 	@FLAVOR=noreap $(HARNESS) check
+
+check-debug:
+	@FLAVOR=debug $(HARNESS) check
 
 clean:
 	rm -rf build/obj-* build/guest-* build/*.log build/*.status

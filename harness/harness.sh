@@ -11,10 +11,13 @@
 #   harness.sh check       boot, run the kselftests, print "N passed, N failed"
 #   harness.sh run         boot and show the syscall at work
 #   harness.sh bench       boot, run the benchmark, write results/ and plot
+#   harness.sh lint        checkpatch, sparse, W=1, kernel-doc, shellcheck
 #
 # Environment: QEMU_ACCEL=kvm opts into KVM (nested KVM hangs on some
 # hosts, so TCG is the default), VM_TIMEOUT (seconds), JOBS, BENCH_ARGS
-# (reap_bench's options, for example "-r 1 starved").
+# (reap_bench's options, for example "-r 1 starved"), FLAVOR (noreap: the
+# syscall compiled out; debug: lockdep, KASAN, kmemleak...), STRESS_CYCLES
+# (reap_stress cycles in the debug lane, default 10000).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -282,7 +285,9 @@ cmd_guest() {
 # closing line is seen, so a VM that dies or hangs reads as a failure.
 # Files the guest sends back as "BENCH|" lines stay out of the terminal.
 boot() {
-	local mode=$1 timeout=$2 log=$3 args=${4:-} accel=() rc=0
+	local mode=$1 timeout=$2 log=$3 args=${4:-} accel=() rc=0 env=
+	# Unknown NAME=value parameters reach init as environment variables.
+	[ "$FLAVOR" != debug ] || env=" REAP_STRESS_CYCLES=${STRESS_CYCLES:-10000}"
 	case "$QEMU_ACCEL" in
 	tcg) accel=(-accel tcg -cpu max) ;;
 	kvm) accel=(-accel kvm -cpu host) ;;
@@ -295,9 +300,9 @@ boot() {
 		-monitor none -serial stdio \
 		-kernel "$OBJ/arch/x86/boot/bzImage" \
 		-initrd "$GUEST/initramfs.cpio" \
-		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic harness.mode=$mode${args:+ harness.args=${args// /,}}" \
+		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic harness.mode=$mode${args:+ harness.args=${args// /,}}$env" \
 		< /dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" |
-		grep --line-buffered -v '^BENCH| ' || rc=$?
+		grep --line-buffered -Ev '^(BENCH|KMEMLEAK)\| ' || rc=$?
 	[ "$rc" = 0 ] || echo "fail: qemu exited $rc (124 is the ${timeout}s timeout)" > "$log.status"
 	if grep -q '^HARNESS-EXIT: 0$' "$log"; then
 		echo ok > "$log.status"
@@ -311,14 +316,35 @@ SPLATS='(BUG:|WARNING:|Oops|general protection fault|KASAN|kernel BUG|'
 SPLATS+='possible circular locking|possible recursive locking|lockdep|'
 SPLATS+='inconsistent lock state|rcu_sched self-detected stall|'
 SPLATS+='rcu: INFO:|detected stall|blocked for more than|hung_task|'
-SPLATS+='Kernel panic|Bad rss-counter|Bad page|kmemleak|UBSAN)'
+SPLATS+='Kernel panic|Bad rss-counter|Bad page|UBSAN)'
+
+# kmemleak's report from the debug lane: a leak whose allocation passed
+# through our code fails it; the others (boot-time, elsewhere) are counted.
+leaks_check() {
+	local log=$1 report total ours
+	if ! grep -q '^KMEMLEAK-END$' "$log"; then
+		echo "    kmemleak gave no report"
+		return 1
+	fi
+	report=$(sed -n 's/^KMEMLEAK| //p' "$log")
+	total=$(printf '%s\n' "$report" | grep -c '^unreferenced object' || true)
+	ours=$(printf '%s\n' "$report" | awk '
+		/^unreferenced object/ { n += hit; hit = 0 }
+		/process_reap|try_reap|reap_[a-z_]+\+|exit_reap_mm/ { hit = 1 }
+		END { print n + hit }')
+	echo "    kmemleak: $total suspected leaks, $ours through our code"
+	[ "$ours" = 0 ]
+}
 
 cmd_check() {
 	local log=$B/check${FLAVOR:+-$FLAVOR}.log passed failed skipped crashed splats status
+	local timeout=900
 	cmd_deps
 	cmd_kernel
 	cmd_guest
-	boot check "${VM_TIMEOUT:-900}" "$log"
+	# KASAN and lockdep under TCG: the same tests take several times longer.
+	[ "$FLAVOR" != debug ] || timeout=3000
+	boot check "${VM_TIMEOUT:-$timeout}" "$log"
 	status=$(cat "$log.status")
 
 	passed=$(grep -E '^# ok [0-9]+ ' "$log" | grep -vc '# SKIP' || true)
@@ -341,6 +367,9 @@ cmd_check() {
 	fi
 	if [ "$status" != ok ]; then
 		echo "    $status"
+		failed=$((failed + 1))
+	fi
+	if [ "$FLAVOR" = debug ] && ! leaks_check "$log"; then
 		failed=$((failed + 1))
 	fi
 	if [ "$passed" = 0 ] && [ "$FLAVOR" != noreap ]; then
@@ -367,6 +396,80 @@ cmd_run() {
 	cmd_guest
 	boot run "${VM_TIMEOUT:-900}" "$log"
 	[ "$(cat "$log.status")" = ok ] || die "$(cat "$log.status")"
+}
+
+# Our change's diagnostics only: keep the "file:line:" lines of compiler or
+# sparse output that point at a line the change adds (every line of a new
+# file), so that what 6.12 itself warns about does not count.
+ours_only() {
+	local added
+	added=$(git -C "$SRC" diff -U0 base | awk '
+		/^\+\+\+ b\// { f = substr($0, 7); next }
+		/^@@ / {
+			split(substr($3, 2), a, ",")
+			n = a[2] == "" ? 1 : a[2]
+			for (i = 0; i < n; i++)
+				print f ":" a[1] + i
+		}')
+	awk -v added="$added" '
+		BEGIN { n = split(added, a, "\n"); for (i = 1; i <= n; i++) ours[a[i]] = 1 }
+		{
+			line = $0
+			sub(/^.*linux-[0-9.]+\//, "", line)
+			split(line, p, ":")
+			if ((p[1] ":" p[2]) in ours)
+				print line
+		}'
+}
+
+# The objects our change touches, for sparse and W=1.
+LINT_OBJS="mm/process_reap.o mm/rmap.o mm/memory.o mm/huge_memory.o kernel/exit.o kernel/signal.o kernel/fork.o"
+
+# checkpatch --strict (0 errors, 0 warnings; CHECKs are listed and must be
+# justified here: none are left), sparse and W=1 on our lines, kernel-doc
+# -Werror on our files, shellcheck on every script.
+cmd_lint() {
+	local PACKAGES="$PACKAGES sparse shellcheck"
+	local bad=0 out p
+	cmd_deps
+	cmd_kernel
+	cd "$SRC"
+	say "checkpatch --strict: each patch, then the whole change against base"
+	for p in "$ROOT"/patches/"$KVER"/*.patch; do
+		out=$(scripts/checkpatch.pl --strict --no-summary --terse "$p" || true)
+		printf '    %s: %s\n' "${p##*/}" "${out:-clean}"
+		[ -z "$out" ] || bad=1
+	done
+	out=$(git diff base | scripts/checkpatch.pl --strict --no-signoff \
+		--no-summary --terse - || true)
+	printf '    whole change: %s\n' "${out:-clean}"
+	[ -z "$out" ] || bad=1
+
+	say "sparse (C=2) and W=1 on $LINT_OBJS"
+	# shellcheck disable=SC2086
+	out=$(kmake C=2 $LINT_OBJS 2>&1 | ours_only)
+	printf '    sparse: %s\n' "${out:-nothing on our lines}"
+	[ -z "$out" ] || bad=1
+	# shellcheck disable=SC2086
+	out=$(kmake W=1 $LINT_OBJS 2>&1 | ours_only)
+	printf '    W=1: %s\n' "${out:-nothing on our lines}"
+	[ -z "$out" ] || bad=1
+	# Rebuild them with the usual flags, so the next boot is not W=1's.
+	# shellcheck disable=SC2086
+	kmake $LINT_OBJS > /dev/null 2>&1
+
+	say "kernel-doc -Wall -Werror"
+	out=$(scripts/kernel-doc -none -Wall -Werror mm/process_reap.c \
+		include/uapi/linux/process_reap.h 2>&1) || bad=1
+	printf '    %s\n' "${out:-quiet}"
+
+	say "shellcheck"
+	cd "$ROOT"
+	out=$(shellcheck harness/*.sh harness/guest/init harness/guest/timeout \
+		.ci/run tools/testing/selftests/process_reap/*.sh 2>&1) || bad=1
+	printf '    %s\n' "${out:-clean}"
+	[ "$bad" = 0 ] || die "lint found problems"
+	say "lint: clean"
 }
 
 # Replace the README's text between the bench markers with bench.md.
@@ -412,6 +515,6 @@ cmd_bench() {
 }
 
 case "${1:-}" in
-deps | tree | refresh | config | kernel | guest | check | run | bench) cmd=$1; shift; "cmd_$cmd" "$@" ;;
-*) sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+deps | tree | refresh | config | kernel | guest | check | run | bench | lint) cmd=$1; shift; "cmd_$cmd" "$@" ;;
+*) sed -n '4,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -669,8 +669,9 @@ put_task:
  * It works at every stage of the target's exit: while its threads still
  * hold the mm, and after they have dropped it while exit_mmap() runs.
  *
- * The call stops once it has freed @max_bytes.  Only a huge page, which is
- * freed whole, can take it past that, by less than the huge page's size.
+ * The call stops once it has freed @max_bytes, rounded up to a whole page.
+ * Only a huge page, which is freed whole, can take it further, by less
+ * than the huge page's size.
  * A 32-bit caller is never returned more than its ssize_t holds.  Callers
  * loop until the call returns 0.
  *

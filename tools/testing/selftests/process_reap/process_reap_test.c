@@ -18,7 +18,7 @@
  * Reading the userfaultfd event tells us, without a sleep, that the trap
  * has caught its thread.
  */
-#include "process_reap.h"
+#include "reap.h"
 #include "../kselftest_harness.h"
 
 #include <linux/fuse.h>
@@ -120,7 +120,7 @@ static void join_own_cgroup(void)
 	write_file(path, "0");
 }
 
-static void __attribute__((noreturn))
+static void __noreturn
 victim_main(const struct victim_spec *s, int ready_fd, int jam_fd)
 {
 	struct ready_msg msg = { 0 };
@@ -240,8 +240,10 @@ static long reap_loop(int pidfd, unsigned int flags, size_t step,
 
 /* Within 1% below the footprint, and never above it. */
 #define EXPECT_FOOTPRINT(freed, anon) do {				\
-	EXPECT_LE(freed, anon);						\
-	EXPECT_GE(freed, (anon) - (anon) / 100);			\
+	long __freed = (freed), __anon = (anon);			\
+									\
+	EXPECT_LE(__freed, __anon);					\
+	EXPECT_GE(__freed, __anon - __anon / 100);			\
 } while (0)
 
 FIXTURE_SETUP(reap)
@@ -575,13 +577,10 @@ static void map_file_cow(void *arg, char *unused)
 	int fd = *(int *)arg;
 	char *p = mmap(NULL, 16 * SZ_1M, PROT_READ | PROT_WRITE, MAP_PRIVATE,
 		       fd, 0);
-	volatile char sink;
 
-	if (p == MAP_FAILED)
+	/* Map it all from the page cache before the copy on write. */
+	if (p == MAP_FAILED || madvise(p, 16 * SZ_1M, MADV_POPULATE_READ))
 		_exit(1);
-	for (size_t off = 0; off < 16 * SZ_1M; off += 4096)
-		sink = p[off];
-	(void)sink;
 	/* Copy on write: the first half becomes anonymous memory. */
 	fill_pattern(p, 8 * SZ_1M, 7);
 }
@@ -1047,7 +1046,7 @@ static void *fuse_server(void *arg)
 			fuse_reply(ft->fd, in->unique, 0, NULL, 0);
 			break;
 		default:
-			fuse_reply(ft->fd, in->unique, -ENOSYS, NULL, 0);
+			fuse_reply(ft->fd, in->unique, -EOPNOTSUPP, NULL, 0);
 			break;
 		}
 	}
@@ -1310,7 +1309,7 @@ TEST_F(reap, reap_then_process_mrelease)
 	EXPECT_LT(anon_bytes(v->stuck_tid), v->anon / 100);
 }
 
-static long oom_score(pid_t pid)
+static long read_oom_score(pid_t pid)
 {
 	char path[64];
 
@@ -1324,14 +1323,14 @@ TEST_F(reap, oom_killer_skips_after_full_reap)
 	struct victim *v = SPAWN(&s);
 
 	kill_victim(_metadata, v);
-	ASSERT_GT(oom_score(v->stuck_tid), 0);
+	ASSERT_GT(read_oom_score(v->stuck_tid), 0);
 	/* Half done: the OOM killer may still wait for the rest. */
 	ASSERT_GE(sys_try_reap_dying_process(v->pidfd, 0, 16 * SZ_1M),
 		  16 * SZ_1M);
-	EXPECT_GT(oom_score(v->stuck_tid), 0);
+	EXPECT_GT(read_oom_score(v->stuck_tid), 0);
 	/* All done: MMF_OOM_SKIP, and oom_badness() skips it. */
 	ASSERT_GT(sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX), 0);
-	EXPECT_EQ(0, oom_score(v->stuck_tid));
+	EXPECT_EQ(0, read_oom_score(v->stuck_tid));
 }
 
 /* Run ./reap32 next to us on @pidfd: its return value, or -errno. */
@@ -1348,7 +1347,7 @@ static long reap_as_32bit(int pidfd)
 		return -ENOEXEC;
 	exe[n] = 0;
 	slash = strrchr(exe, '/');
-	strcpy(slash ? slash + 1 : exe, "reap32");
+	snprintf(slash ? slash + 1 : exe, 16, "reap32");
 	pid = fork();
 	if (pid == 0) {
 		char fd[16];

@@ -22,7 +22,7 @@
  * per run), bench-curves.csv (memory.current over time of the median run
  * of the plotted strategies) and bench.md (the tables printed at the end).
  */
-#include "process_reap.h"
+#include "reap.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -268,7 +268,7 @@ static char *map_aligned(size_t len, int prot)
  * on @wfd and wait for the kill.
  */
 static void victim_main(const struct strategy *s, size_t size,
-			const char *cg, int wfd, volatile unsigned long *beat)
+			const char *cg, int wfd, atomic_ulong *beat)
 {
 	struct sched_param sp = { 0 };
 	char path[128];
@@ -305,7 +305,7 @@ static void victim_main(const struct strategy *s, size_t size,
 	/* Under a FIFO hog, this shows the parent when a burst begins. */
 	if (s->starve == FIFO)
 		for (;;)
-			(*beat)++;
+			atomic_fetch_add(beat, 1);
 	for (;;)
 		pause();
 }
@@ -316,14 +316,14 @@ static void victim_main(const struct strategy *s, size_t size,
  * its bursts begins instead, so that it drops its mm and starts its exit
  * at once, as the late strategies expect.
  */
-static int wait_burst(volatile unsigned long *beat)
+static int wait_burst(atomic_ulong *beat)
 {
 	double end = now_ms() + 3000;
 	unsigned long b;
 
 	usleep(20000);
-	b = *beat;
-	while (*beat == b) {
+	b = atomic_load(beat);
+	while (atomic_load(beat) == b) {
 		if (now_ms() > end)
 			return -1;
 		usleep(200);
@@ -477,7 +477,7 @@ static size_t victim_size(const struct strategy *s, size_t size)
 static int run_one(int st, int rep, size_t size, struct result *r)
 {
 	const struct strategy *s = &strategies[st];
-	volatile unsigned long *beat;
+	atomic_ulong *beat;
 	pid_t pid, hog = 0;
 	struct sampler sm;
 	double t0 = 0, cpu0;
@@ -494,7 +494,7 @@ static int run_one(int st, int rep, size_t size, struct result *r)
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (beat == MAP_FAILED || pipe(ready))
 		return -1;
-	*beat = 0;
+	atomic_store(beat, 0);
 	pid = fork();
 	if (pid == 0) {
 		close(ready[0]);
@@ -959,7 +959,7 @@ static FILE *open_out(const char *dir, const char *name)
 	return f;
 }
 
-static void usage(const char *prog)
+static void print_usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [-r reps] [-s MiB] [-t seconds] [-o dir] [scenario...]\n"
 		"scenarios: starved late relief loop rate sparse cpu (default: all)\n",
@@ -991,7 +991,7 @@ int main(int argc, char **argv)
 			dir = optarg;
 			break;
 		default:
-			usage(argv[0]);
+			print_usage(argv[0]);
 		}
 	}
 	for (int i = optind; i < argc; i++) {
@@ -1000,7 +1000,7 @@ int main(int argc, char **argv)
 		for (s = 0; s < 7 && strcmp(argv[i], scenario_name[s]); s++)
 			;
 		if (s == 7)
-			usage(argv[0]);
+			print_usage(argv[0]);
 		want |= 1U << s;
 	}
 	if (!want)

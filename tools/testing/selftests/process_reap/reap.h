@@ -3,8 +3,8 @@
  * Syscall wrappers and victim helpers for the try_reap_dying_process()
  * selftests.
  */
-#ifndef __PROCESS_REAP_H
-#define __PROCESS_REAP_H
+#ifndef __SELFTESTS_REAP_H
+#define __SELFTESTS_REAP_H
 
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,9 +28,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-#if __has_include(<linux/process_reap.h>)
 #include <linux/process_reap.h>
-#endif
 
 /* Unknown numbers make the wrappers fail with ENOSYS, and the tests skip. */
 #ifndef __NR_try_reap_dying_process
@@ -95,10 +93,14 @@ static inline int sys_pidfd_send_signal(int pidfd, int sig)
 	return syscall(__NR_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
-/* True when the running kernel has the syscall. */
+/* True when the running kernel has the syscall: it fails as no other does. */
 static inline bool have_try_reap(void)
 {
-	return sys_try_reap_dying_process(-1, 0, 0) < 0 && errno != ENOSYS;
+	int unknown;
+
+	syscall(-1);
+	unknown = errno;
+	return sys_try_reap_dying_process(-1, 0, 0) < 0 && errno != unknown;
 }
 
 /* Read "Key: N kB" from a /proc file; returns bytes or -1. */
@@ -257,4 +259,4 @@ static inline void uffd_trap_release(struct uffd_trap *t)
 	t->uffd = -1;
 }
 
-#endif /* __PROCESS_REAP_H */
+#endif /* __SELFTESTS_REAP_H */

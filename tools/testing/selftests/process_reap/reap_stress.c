@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kill/reap cycles in random mixes: multi-threaded, THP, robust-futex and
+ * forked COW victims; one to three reaper threads with blocking and
+ * PROCESS_REAP_NOWAIT calls and budgets from 0 to SIZE_MAX;
+ * process_mrelease() interleaved; victims that exit on their own; waitpid()
+ * racing the calls.  Every call's result must be one the contract allows,
+ * the bytes returned for a victim must stay within its footprint, robust
+ * futex waiters must get EOWNERDEAD, and MemFree must come back.
+ *
+ *   reap_stress [-n cycles] [-t seconds] [-s seed]
+ *
+ * The defaults come from REAP_STRESS_CYCLES (2000) and REAP_STRESS_SECONDS
+ * (600), so that a debug lane can ask for more.  The seed is printed; the
+ * same seed replays the same mix (the interleaving is the scheduler's).
+ */
+#include "reap.h"
+#include "../kselftest.h"
+
+#include <getopt.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#define MEMFREE_SLACK	(16UL << 20)
+#define WARMUP		50
+#define MAX_REAPERS	3
+#define MAX_CALLS	256
+
+enum {
+	P_THREADS = 1 << 0,	/* the victim has extra threads */
+	P_THP = 1 << 1,		/* 4 MiB of MADV_HUGEPAGE memory */
+	P_ROBUST = 1 << 2,	/* it holds a robust futex someone waits on */
+	P_COW = 1 << 3,		/* it forked a child sharing its pages */
+	P_SELFEXIT = 1 << 4,	/* it calls exit_group() instead of being killed */
+	P_MRELEASE = 1 << 5,	/* process_mrelease() calls in between */
+	P_WAIT_EARLY = 1 << 6,	/* waitpid() races the reapers */
+};
+
+struct shared {
+	pthread_mutex_t mutex;
+};
+
+struct cycle {
+	pid_t pid;
+	int pidfd;
+	unsigned int pattern;
+	uint64_t seed;
+	size_t footprint;
+	atomic_long returned;
+	atomic_bool waiting;	/* waitpid() may have released the pid */
+	atomic_bool exited;	/* the victim is past exit_group()/SIGKILL */
+	atomic_int bad;
+	char why[160];
+	pthread_mutex_t why_lock;
+	int robust_err;
+};
+
+static struct {
+	long cycles, calls, eagain, esrch, einval, zero, mrelease;
+	unsigned long long bytes;
+	long patterns[7];
+} stats;
+static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t next_rand(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static bool one_in(uint64_t *s, unsigned int n)
+{
+	return next_rand(s) % n == 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void complain(struct cycle *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&c->why_lock);
+	if (!atomic_fetch_add(&c->bad, 1)) {
+		va_start(ap, fmt);
+		vsnprintf(c->why, sizeof(c->why), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&c->why_lock);
+}
+
+static void *victim_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void __noreturn
+victim_main(struct cycle *c, struct shared *sh, int ready, int go)
+{
+	uint64_t s = c->seed;
+	size_t size = c->pattern & P_THP ? 2 * SZ_2M :
+		      (1 + next_rand(&s) % 512) * 4096;
+	pthread_t t;
+	char *p;
+
+	p = mmap(NULL, size + SZ_2M, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(1);
+	p = (char *)(((uintptr_t)p + SZ_2M - 1) & ~(SZ_2M - 1));
+	madvise(p, size, c->pattern & P_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	memset(p, 0x5a, size);
+	if (c->pattern & P_THREADS)
+		for (int i = 1 + next_rand(&s) % 3; i > 0; i--)
+			if (pthread_create(&t, NULL, victim_thread, NULL))
+				_exit(1);
+	if (c->pattern & P_ROBUST && pthread_mutex_lock(&sh->mutex))
+		_exit(1);
+	if (c->pattern & P_COW) {
+		pid_t child = fork();
+
+		if (child < 0)
+			_exit(1);
+		if (child == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() == 1)
+				_exit(0);
+			for (;;)
+				pause();
+		}
+	}
+	if (write(ready, "r", 1) != 1)
+		_exit(1);
+	if (c->pattern & P_SELFEXIT) {
+		/* Once the parent has its footprint and its reapers run. */
+		char g;
+
+		if (read(go, &g, 1) != 1)
+			_exit(1);
+		usleep(next_rand(&s) % 2000);
+		_exit(0);
+	}
+	for (;;)
+		pause();
+}
+
+static size_t pick_budget(uint64_t *s)
+{
+	switch (next_rand(s) % 6) {
+	case 0:
+		return 0;
+	case 1:
+		return 4096;
+	case 2:
+		return next_rand(s) % (8UL << 20);
+	case 3:
+		return next_rand(s);
+	default:
+		return SIZE_MAX;
+	}
+}
+
+/* A call frees max_bytes rounded up to a page, or up to a huge page more. */
+static size_t budget_limit(struct cycle *c, size_t budget)
+{
+	size_t slack = c->pattern & P_THP ? SZ_2M : 4095;
+
+	return budget > SIZE_MAX - slack ? SIZE_MAX : budget + slack;
+}
+
+/* Is a failed call's errno one the contract allows at this point? */
+static bool allowed(struct cycle *c, unsigned int flags, int err)
+{
+	switch (err) {
+	case EAGAIN:
+		return flags & PROCESS_REAP_NOWAIT;
+	case ESRCH:
+		return atomic_load(&c->waiting);
+	case EINVAL:
+		/* Unknown flags, or not dying yet. */
+		return (flags & ~PROCESS_REAP_NOWAIT) ||
+		       !atomic_load(&c->exited);
+	default:
+		return false;
+	}
+}
+
+static void *reaper_fn(void *arg)
+{
+	struct cycle *c = arg;
+	uint64_t s = next_rand(&c->seed);
+	int zeros = 0, calls;
+	long sum = 0;
+
+	for (calls = 0; calls < MAX_CALLS && zeros < 2; calls++) {
+		unsigned int flags = one_in(&s, 2) ? PROCESS_REAP_NOWAIT : 0;
+		size_t budget = pick_budget(&s);
+		bool dying = atomic_load(&c->exited);
+		long ret;
+
+		if (one_in(&s, 16))
+			flags |= 1U << (1 + next_rand(&s) % 31);
+		if (c->pattern & P_MRELEASE && one_in(&s, 4)) {
+			ret = sys_process_mrelease(c->pidfd, 0);
+			if (ret && errno != ESRCH && errno != EINVAL)
+				complain(c, "process_mrelease: %s", strerror(errno));
+			pthread_mutex_lock(&stats_lock);
+			stats.mrelease++;
+			pthread_mutex_unlock(&stats_lock);
+			continue;
+		}
+		ret = sys_try_reap_dying_process(c->pidfd, flags, budget);
+		pthread_mutex_lock(&stats_lock);
+		stats.calls++;
+		if (ret < 0) {
+			stats.eagain += errno == EAGAIN;
+			stats.esrch += errno == ESRCH;
+			stats.einval += errno == EINVAL;
+		} else {
+			stats.zero += ret == 0;
+		}
+		pthread_mutex_unlock(&stats_lock);
+		if (ret < 0) {
+			if (!allowed(c, flags, errno))
+				complain(c, "flags %#x budget %zu: %s", flags,
+					 budget, strerror(errno));
+			if (errno == ESRCH)
+				break;
+			if (errno == EINVAL && !dying)
+				usleep(100);
+			continue;
+		}
+		if (ret > 0 && (flags & ~PROCESS_REAP_NOWAIT))
+			complain(c, "unknown flags %#x accepted", flags);
+		if (ret > 0 && !budget)
+			complain(c, "a zero budget freed %ld bytes", ret);
+		if ((size_t)ret > budget_limit(c, budget))
+			complain(c, "budget %zu, returned %ld", budget, ret);
+		sum += ret;
+		if (!ret && dying && budget)
+			zeros++;
+	}
+	atomic_fetch_add(&c->returned, sum);
+	return NULL;
+}
+
+static void *robust_waiter(void *arg)
+{
+	struct shared *sh = ((void **)arg)[0];
+	struct cycle *c = ((void **)arg)[1];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 20;
+	c->robust_err = pthread_mutex_timedlock(&sh->mutex, &ts);
+	if (c->robust_err == EOWNERDEAD) {
+		pthread_mutex_consistent(&sh->mutex);
+		pthread_mutex_unlock(&sh->mutex);
+	} else if (!c->robust_err) {
+		pthread_mutex_unlock(&sh->mutex);
+	}
+	return NULL;
+}
+
+static void init_robust(struct shared *sh)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&sh->mutex, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
+/* One cycle; returns false and says why if something was wrong. */
+static bool run_cycle(uint64_t seed, struct shared *sh, char *why,
+		      size_t len)
+{
+	pthread_t reapers[MAX_REAPERS], waiter;
+	struct cycle c = { .seed = seed };
+	void *wargs[2] = { sh, &c };
+	int ready[2], go[2], nr, status;
+	uint64_t s = seed;
+	char byte;
+
+	pthread_mutex_init(&c.why_lock, NULL);
+	c.pattern = (one_in(&s, 3) ? P_THREADS : 0) |
+		    (one_in(&s, 4) ? P_THP : 0) |
+		    (one_in(&s, 5) ? P_ROBUST : 0) |
+		    (one_in(&s, 5) ? P_COW : 0) |
+		    (one_in(&s, 6) ? P_SELFEXIT : 0) |
+		    (one_in(&s, 2) ? P_WAIT_EARLY : 0);
+	/* process_mrelease() loses robust futexes: that is not our bug. */
+	if (!(c.pattern & P_ROBUST) && one_in(&s, 3))
+		c.pattern |= P_MRELEASE;
+	if (c.pattern & P_ROBUST)
+		init_robust(sh);
+	if (pipe(ready) || pipe(go))
+		return snprintf(why, len, "pipe: %m"), false;
+	c.pid = fork();
+	if (c.pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		victim_main(&c, sh, ready[1], go[0]);
+	}
+	close(ready[1]);
+	close(go[0]);
+	if (c.pid < 0 || read(ready[0], &byte, 1) != 1) {
+		close(ready[0]);
+		close(go[1]);
+		if (c.pid > 0) {
+			kill(c.pid, SIGKILL);
+			waitpid(c.pid, NULL, 0);
+		}
+		return snprintf(why, len, "victim setup failed"), false;
+	}
+	close(ready[0]);
+	c.pidfd = sys_pidfd_open(c.pid, 0);
+	c.footprint = anon_bytes(c.pid);
+	if (c.pidfd < 0 || (long)c.footprint < 0)
+		return snprintf(why, len, "pidfd/smaps of %d: %m", c.pid), false;
+	if (c.pattern & P_ROBUST)
+		pthread_create(&waiter, NULL, robust_waiter, wargs);
+
+	nr = 1 + next_rand(&s) % MAX_REAPERS;
+	if (!(c.pattern & P_SELFEXIT)) {
+		sys_pidfd_send_signal(c.pidfd, SIGKILL);
+		atomic_store(&c.exited, true);
+	}
+	for (int i = 0; i < nr; i++)
+		pthread_create(&reapers[i], NULL, reaper_fn, &c);
+	if (c.pattern & P_SELFEXIT && write(go[1], "g", 1) != 1)
+		complain(&c, "go: %s", strerror(errno));
+	close(go[1]);
+	if (c.pattern & P_SELFEXIT) {
+		siginfo_t si;
+
+		/* Exited, but not yet waited for: WNOWAIT. */
+		waitid(P_PID, c.pid, &si, WEXITED | WNOWAIT);
+		atomic_store(&c.exited, true);
+	}
+	if (c.pattern & P_WAIT_EARLY) {
+		atomic_store(&c.waiting, true);
+		waitpid(c.pid, &status, 0);
+	}
+	for (int i = 0; i < nr; i++)
+		pthread_join(reapers[i], NULL);
+	if (!(c.pattern & P_WAIT_EARLY)) {
+		atomic_store(&c.waiting, true);
+		waitpid(c.pid, &status, 0);
+	}
+	if (c.pattern & P_ROBUST) {
+		pthread_join(waiter, NULL);
+		if (c.robust_err != EOWNERDEAD)
+			complain(&c, "robust futex waiter got %s, not EOWNERDEAD",
+				 strerror(c.robust_err));
+	}
+	close(c.pidfd);
+	if ((size_t)atomic_load(&c.returned) > c.footprint)
+		complain(&c, "returned %ld bytes, footprint %zu",
+			 atomic_load(&c.returned), c.footprint);
+
+	pthread_mutex_lock(&stats_lock);
+	stats.bytes += atomic_load(&c.returned);
+	for (int b = 0; b < 7; b++)
+		stats.patterns[b] += !!(c.pattern & (1 << b));
+	pthread_mutex_unlock(&stats_lock);
+	if (atomic_load(&c.bad)) {
+		snprintf(why, len, "pattern %#x: %s", c.pattern, c.why);
+		return false;
+	}
+	return true;
+}
+
+/* Orphaned COW children come to us as the subreaper. */
+static void reap_orphans(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* MemFree in bytes, once caches are dropped and per-CPU lists drained. */
+static long memfree(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f;
+
+	write_file("/proc/sys/vm/drop_caches", "3");
+	write_file("/proc/sys/vm/compact_memory", "1");
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+int main(int argc, char **argv)
+{
+	long cycles = getenv("REAP_STRESS_CYCLES") ?
+		      atol(getenv("REAP_STRESS_CYCLES")) : 2000;
+	double limit = getenv("REAP_STRESS_SECONDS") ?
+		       atof(getenv("REAP_STRESS_SECONDS")) : 600;
+	uint64_t seed = (uint64_t)time(NULL) ^ getpid();
+	long before = 0, after, failures = 0, i;
+	char why[256], first[320] = "";
+	double start, last = 0;
+	struct shared *sh;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "n:t:s:")) != -1) {
+		switch (opt) {
+		case 'n':
+			cycles = atol(optarg);
+			break;
+		case 't':
+			limit = atof(optarg);
+			break;
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-n cycles] [-t seconds] [-s seed]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	ksft_print_header();
+	ksft_set_plan(3);
+	if (!have_try_reap()) {
+		for (i = 0; i < 3; i++)
+			ksft_test_result_skip("try_reap_dying_process() is not available\n");
+		ksft_finished();
+	}
+	ksft_print_msg("seed %#llx, %ld cycles, at most %.0f s (replay: %s -s %#llx -n %ld)\n",
+		       (unsigned long long)seed, cycles, limit, argv[0],
+		       (unsigned long long)seed, cycles);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	signal(SIGPIPE, SIG_IGN);
+	sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+
+	start = now_s();
+	for (i = 0; i < cycles; i++) {
+		if (i == WARMUP)
+			before = memfree();
+		if (!run_cycle(next_rand(&seed), sh, why, sizeof(why))) {
+			if (!failures++)
+				snprintf(first, sizeof(first), "cycle %ld: %s",
+					 i, why);
+			ksft_print_msg("cycle %ld: %s\n", i, why);
+			if (failures > 10)
+				break;
+		}
+		reap_orphans();
+		stats.cycles++;
+		if (now_s() - last > 10 || i + 1 == cycles) {
+			last = now_s();
+			ksft_print_msg("%ld/%ld cycles, %.0f s, %llu MiB returned, %ld calls (%ld EAGAIN, %ld ESRCH, %ld EINVAL, %ld zero), %ld process_mrelease\n",
+				       i + 1, cycles, last - start,
+				       stats.bytes >> 20, stats.calls,
+				       stats.eagain, stats.esrch, stats.einval,
+				       stats.zero, stats.mrelease);
+		}
+		if (now_s() - start > limit) {
+			ksft_print_msg("stopping at the %.0f s bound after %ld cycles\n",
+				       limit, i + 1);
+			break;
+		}
+	}
+	ksft_print_msg("patterns: threads %ld, THP %ld, robust %ld, COW %ld, self-exit %ld, mrelease %ld, early wait %ld\n",
+		       stats.patterns[0], stats.patterns[1], stats.patterns[2],
+		       stats.patterns[3], stats.patterns[4], stats.patterns[5],
+		       stats.patterns[6]);
+	ksft_test_result(!failures, "%ld cycles: every result allowed, byte counts within footprints, robust waiters got EOWNERDEAD%s%s\n",
+			 stats.cycles, failures ? "; first failure: " : "",
+			 first);
+	ksft_test_result(stats.cycles >= cycles, "ran the %ld cycles asked for (%ld)\n",
+			 cycles, stats.cycles);
+	sleep(1);
+	after = memfree();
+	if (stats.cycles <= WARMUP) {
+		ksft_test_result_skip("too few cycles for a MemFree baseline\n");
+	} else {
+		ksft_print_msg("MemFree %ld kB after the warm-up, %ld kB at the end (slack %lu kB)\n",
+			       before >> 10, after >> 10, MEMFREE_SLACK >> 10);
+		ksft_test_result(before - after <= (long)MEMFREE_SLACK,
+				 "MemFree back to its baseline\n");
+	}
+	ksft_finished();
+}
