@@ -52,7 +52,7 @@
 #endif
 
 #ifndef PROCESS_REAP_NOWAIT
-#define PROCESS_REAP_NOWAIT (1U << 0)
+#define PROCESS_REAP_NOWAIT 0x1U
 #endif
 
 #ifndef PIDFD_NONBLOCK
@@ -68,8 +68,8 @@
 #endif
 
 #define UID_NOBODY 65534
-#define SZ_1M (1UL << 20)
-#define SZ_2M (2UL << 20)
+#define SZ_1M (1024UL * 1024)
+#define SZ_2M (2 * SZ_1M)
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
 static inline long sys_try_reap_dying_process(int pidfd, unsigned int flags,

@@ -26,8 +26,8 @@
 #define PIDFD_THREAD O_EXCL
 #endif
 
-#define LIVE_SIZE	(1UL << 20)
-#define VICTIM_SIZE	(1UL << 20)
+#define LIVE_SIZE	SZ_1M
+#define VICTIM_SIZE	SZ_1M
 #define ROTATE_EVERY	500
 
 enum kind {
@@ -350,7 +350,8 @@ int main(int argc, char **argv)
 		       ts.tv_sec + ts.tv_nsec / 1e9 - start);
 	for (int k = 0; k < NR_KINDS; k++)
 		ksft_print_msg("  %6ld  %s\n", calls_by_kind[k], kind_name[k]);
-	ksft_test_result(!failures, "%ld calls as root: only documented errnos, each where it applies%s%s\n",
+	ksft_test_result(!failures,
+			 "%ld calls as root: only documented errnos, each where it applies%s%s\n",
 			 calls, failures ? "; first: " : "", first);
 
 	/* A tenth as many from a child that has dropped to nobody. */

@@ -34,8 +34,8 @@
 #define MAX_REPS	16
 #define SAMPLE_NS	1000000L
 #define LATE_MS		100
-#define SPARSE_SPAN	(1UL << 40)
-#define SZ_1G		(1UL << 30)
+#define SPARSE_SPAN	(1024 * SZ_1G)
+#define SZ_1G		(1024 * SZ_1M)
 
 enum starve { UNSTARVED, IDLE, FIFO };
 enum action { KILL, MRELEASE, REAP };
@@ -733,7 +733,8 @@ static void figure(const char *name, struct stat3 st, const char *unit,
 
 static void print_strategies(size_t size)
 {
-	out("\n| strategy | victim | time to 90%% freed, median [min - max] | returned (run 1) | calls (run 1) | errors |\n");
+	out("%s",
+	    "\n| strategy | victim | time to 90% freed, median [min - max] | returned (run 1) | calls (run 1) | errors |\n");
 	out("|---|---|---:|---:|---:|---|\n");
 	for (int st = 0; st < NR_STRATEGIES; st++) {
 		const struct strategy *s = &strategies[st];
@@ -768,7 +769,8 @@ static void print_figures(void)
 	bool kcap = any_capped(IDLE_KILL), fcap = any_capped(FIFO_KILL);
 	char name[128];
 
-	out("\n| # | figure (per-rep ratios unless a unit is given) | median [min - max] | goal | met |\n");
+	out("%s",
+	    "\n| # | figure (per-rep ratios unless a unit is given) | median [min - max] | goal | met |\n");
 	out("|---|---|---:|---:|---|\n");
 	if (ran(IDLE_REAP) && ran(IDLE_MRELEASE))
 		figure("1 | starved: try_reap / process_mrelease, time to 90%",
@@ -870,10 +872,12 @@ static void print_figures(void)
 			    max_over(st) >> 10);
 		}
 	}
-	if (kcap && results[IDLE_KILL][0].left_pct < 100)
-		out("\nkill only (idle) hit the %.0f s cap with %.0f%% left; at the rate seen, 90%% would take about %.0f s.\n",
-		    cap_ms / 1e3, results[IDLE_KILL][0].left_pct,
+	if (kcap && results[IDLE_KILL][0].left_pct < 100) {
+		out("\nkill only (idle) hit the %.0f s cap with %.0f%% left;\n",
+		    cap_ms / 1e3, results[IDLE_KILL][0].left_pct);
+		out("at the rate seen, 90%% would take about %.0f s.\n",
 		    cap_ms / 1e3 * 90 / (100 - results[IDLE_KILL][0].left_pct));
+	}
 	if (fcap)
 		out("\nkill only (fifo) hit the %.0f s cap.\n", cap_ms / 1e3);
 }
@@ -912,9 +916,11 @@ static void write_curves(FILE *f)
 			const struct sample *s = &r->samples[i];
 			long d = s->bytes - last;
 
-			if (s->ms < -5 || (i + 1 < r->nr_samples &&
-			    (d < 0 ? -d : d) < (long)SZ_1M &&
-			    s->ms - last_ms < (s->ms > 20 ? s->ms / 20 : 1)))
+			bool last_one = i + 1 == r->nr_samples;
+
+			if (s->ms < -5 ||
+			    (!last_one && (d < 0 ? -d : d) < (long)SZ_1M &&
+			     s->ms - last_ms < (s->ms > 20 ? s->ms / 20 : 1)))
 				continue;
 			fprintf(f, "%s,%.3f,%.2f\n", strategies[st].key, s->ms,
 				(double)s->bytes / SZ_1M);
@@ -926,14 +932,16 @@ static void write_curves(FILE *f)
 
 static void write_runs(FILE *f)
 {
-	fprintf(f, "strategy,rep,starve,thp_pct,mib,t90_ms,capped,left_pct,mm_gone,first_ms,first_mib,call_ms,returned_mib,calls,errno,max_over_kib,caller_cpu_ms,victim_cpu_ms\n");
+	fprintf(f, "%s\n",
+		"strategy,rep,starve,thp_pct,mib,t90_ms,capped,left_pct,mm_gone,first_ms,first_mib,call_ms,returned_mib,calls,errno,max_over_kib,caller_cpu_ms,victim_cpu_ms");
 	for (int st = 0; st < NR_STRATEGIES; st++) {
 		for (int i = 0; i < reps; i++) {
 			const struct result *r = &results[st][i];
 
 			if (!r->ran)
 				continue;
-			fprintf(f, "%s,%d,%s,%.1f,%.1f,%.3f,%d,%.1f,%d,%.3f,%.2f,%.3f,%.2f,%ld,%d,%zu,%.3f,%.3f\n",
+			fprintf(f,
+				"%s,%d,%s,%.1f,%.1f,%.3f,%d,%.1f,%d,%.3f,%.2f,%.3f,%.2f,%ld,%d,%zu,%.3f,%.3f\n",
 				strategies[st].key, i + 1,
 				strategies[st].starve == IDLE ? "idle" :
 				strategies[st].starve == FIFO ? "fifo" : "none",
