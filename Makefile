@@ -7,8 +7,8 @@
 #   make bench   boot once, run every benchmark scenario, write results/
 #   make kernel  only build (build/obj-6.12-x86_64/arch/x86/boot/bzImage)
 #   make check-noreap  the same with CONFIG_PROCESS_REAP=n: builds, ENOSYS
-#   make check-debug   the same on a lockdep/KASAN/kmemleak kernel, with
-#                the 10000-cycle stress run; any splat or leak of ours fails
+#   make check-debug   the same on a lockdep/KASAN/kmemleak kernel (3000
+#                stress cycles, STRESS_CYCLES=...); a splat or a leak of ours fails
 #   make lint    checkpatch --strict, sparse, W=1, kernel-doc, shellcheck
 #   make clean   remove build output but keep the unpacked tree and ccache
 #   make distclean  remove build/ entirely

@@ -339,6 +339,7 @@ struct sampler {
 	size_t n, max;
 	atomic_long last;
 	atomic_bool stop;
+	atomic_bool sampling;	/* the first sample is in */
 };
 
 static long read_current(int fd)
@@ -371,6 +372,7 @@ static void *sampler_main(void *arg)
 
 		sm->s[sm->n++] = (struct sample){ t, v };
 		atomic_store(&sm->last, v);
+		atomic_store(&sm->sampling, true);
 		next += SAMPLE_NS / 1e6;
 		if (next < t)
 			next = t;
@@ -391,9 +393,13 @@ static int sampler_start(struct sampler *sm, const char *cg, int cpu)
 	sm->s = malloc(sm->max * sizeof(*sm->s));
 	atomic_store(&sm->last, read_current(sm->fd));
 	atomic_store(&sm->stop, false);
+	atomic_store(&sm->sampling, false);
 	if (sm->fd < 0 || !sm->s ||
 	    pthread_create(&sm->thread, NULL, sampler_main, sm))
 		return -1;
+	/* The curve must start before the kill, however slow the kernel. */
+	while (!atomic_load(&sm->sampling))
+		usleep(1000);
 	return 0;
 }
 

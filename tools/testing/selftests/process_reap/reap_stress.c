@@ -8,11 +8,12 @@
  * the bytes returned for a victim must stay within its footprint, robust
  * futex waiters must get EOWNERDEAD, and MemFree must come back.
  *
- *   reap_stress [-n cycles] [-t seconds] [-s seed]
+ *   reap_stress [-n cycles] [-t seconds] [-s seed] [-j workers]
  *
- * The defaults come from REAP_STRESS_CYCLES (2000) and REAP_STRESS_SECONDS
- * (600), so that a debug lane can ask for more.  The seed is printed; the
- * same seed replays the same mix (the interleaving is the scheduler's).
+ * The defaults come from REAP_STRESS_CYCLES (10000) and REAP_STRESS_SECONDS
+ * (600), so that a debug lane can ask for more.  Cycles run in one worker
+ * process per CPU (-j).  The seed is printed; the same seed and -j replay
+ * the same mixes (the interleaving is the scheduler's).
  */
 #include "reap.h"
 #include "../kselftest.h"
@@ -55,11 +56,15 @@ struct cycle {
 	int robust_err;
 };
 
-static struct {
-	long cycles, calls, eagain, esrch, einval, zero, mrelease;
+/* A worker's counts, in memory shared with the parent. */
+struct stats {
+	long cycles, calls, eagain, esrch, einval, zero, mrelease, failures;
 	unsigned long long bytes;
 	long patterns[7];
-} stats;
+	char first[320];
+};
+
+static struct stats stats;
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static uint64_t next_rand(uint64_t *s)
@@ -108,8 +113,8 @@ static void __noreturn
 victim_main(struct cycle *c, struct shared *sh, int ready, int go)
 {
 	uint64_t s = c->seed;
-	size_t size = c->pattern & P_THP ? 2 * SZ_2M :
-		      (1 + next_rand(&s) % 512) * 4096;
+	size_t size = c->pattern & P_THP ? SZ_2M :
+		      (1 + next_rand(&s) % 256) * 4096;
 	pthread_t t;
 	char *p;
 
@@ -119,7 +124,8 @@ victim_main(struct cycle *c, struct shared *sh, int ready, int go)
 		_exit(1);
 	p = (char *)(((uintptr_t)p + SZ_2M - 1) & ~(SZ_2M - 1));
 	madvise(p, size, c->pattern & P_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-	memset(p, 0x5a, size);
+	if (madvise(p, size, MADV_POPULATE_WRITE))
+		memset(p, 0x5a, size);
 	if (c->pattern & P_THREADS)
 		for (int i = 1 + next_rand(&s) % 3; i > 0; i--)
 			if (pthread_create(&t, NULL, victim_thread, NULL))
@@ -178,8 +184,12 @@ static size_t budget_limit(struct cycle *c, size_t budget)
 	return budget > SIZE_MAX - slack ? SIZE_MAX : budget + slack;
 }
 
-/* Is a failed call's errno one the contract allows at this point? */
-static bool allowed(struct cycle *c, unsigned int flags, int err)
+/*
+ * Is a failed call's errno one the contract allows?  @dying: the victim
+ * was known to be dying before the call; ESRCH is checked after it,
+ * since waitpid() releases the pid during the call.
+ */
+static bool allowed(struct cycle *c, unsigned int flags, bool dying, int err)
 {
 	switch (err) {
 	case EAGAIN:
@@ -188,8 +198,7 @@ static bool allowed(struct cycle *c, unsigned int flags, int err)
 		return atomic_load(&c->waiting);
 	case EINVAL:
 		/* Unknown flags, or not dying yet. */
-		return (flags & ~PROCESS_REAP_NOWAIT) ||
-		       !atomic_load(&c->exited);
+		return (flags & ~PROCESS_REAP_NOWAIT) || !dying;
 	default:
 		return false;
 	}
@@ -202,7 +211,7 @@ static void *reaper_fn(void *arg)
 	int zeros = 0, calls;
 	long sum = 0;
 
-	for (calls = 0; calls < MAX_CALLS && zeros < 2; calls++) {
+	for (calls = 0; calls < MAX_CALLS && !zeros; calls++) {
 		unsigned int flags = one_in(&s, 2) ? PROCESS_REAP_NOWAIT : 0;
 		size_t budget = pick_budget(&s);
 		bool dying = atomic_load(&c->exited);
@@ -231,7 +240,7 @@ static void *reaper_fn(void *arg)
 		}
 		pthread_mutex_unlock(&stats_lock);
 		if (ret < 0) {
-			if (!allowed(c, flags, errno))
+			if (!allowed(c, flags, dying, errno))
 				complain(c, "flags %#x budget %zu: %s", flags,
 					 budget, strerror(errno));
 			if (errno == ESRCH)
@@ -390,11 +399,32 @@ static void reap_orphans(void)
 		;
 }
 
-/* MemFree in bytes, once caches are dropped and per-CPU lists drained. */
-static long memfree(void)
+/*
+ * Generic KASAN keeps freed slab objects in a quarantine of up to 1/32 of
+ * memory, so that free memory drifts down with every allocation; kmemleak
+ * is what finds leaks there.
+ */
+static bool kasan_quarantine(void)
 {
+	char line[256];
+	bool found = false;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, " kasan_quarantine_put\n");
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * MemFree in bytes, once caches are dropped and per-CPU lists drained;
+ * with @slab, plus the slab (where KASAN's quarantine sits).
+ */
+static long memfree(bool slab)
+{
+	long kb, total = 0;
 	char line[128];
-	long kb = -1;
 	FILE *f;
 
 	write_file("/proc/sys/vm/drop_caches", "3");
@@ -403,26 +433,94 @@ static long memfree(void)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
-			break;
+		if (sscanf(line, "MemFree: %ld kB", &kb) == 1 ||
+		    (slab && sscanf(line, "Slab: %ld kB", &kb) == 1))
+			total += kb;
 	fclose(f);
-	return kb * 1024;
+	return total * 1024;
+}
+
+/*
+ * Run @n cycles from @seed, with a deadline; the counts go to @out.  Each
+ * worker is a process of its own, the subreaper of its victims' children.
+ */
+static void run_cycles(int worker, long n, uint64_t seed, double deadline,
+		       struct stats *out)
+{
+	double start = now_s(), last = start;
+	struct shared *sh;
+	char why[256];
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		snprintf(out->first, sizeof(out->first), "mmap: %s",
+			 strerror(errno));
+		out->failures = 1;
+		return;
+	}
+	memset(&stats, 0, sizeof(stats));
+	for (long i = 0; i < n; i++) {
+		if (!run_cycle(next_rand(&seed), sh, why, sizeof(why))) {
+			if (!stats.failures++)
+				snprintf(stats.first, sizeof(stats.first),
+					 "worker %d, cycle %ld: %s", worker, i,
+					 why);
+			ksft_print_msg("worker %d, cycle %ld: %s\n", worker, i,
+				       why);
+			if (stats.failures > 10)
+				break;
+		}
+		reap_orphans();
+		stats.cycles++;
+		if (now_s() - last > 20) {
+			last = now_s();
+			ksft_print_msg("worker %d: %ld/%ld cycles, %.0f s, %ld calls\n",
+				       worker, i + 1, n, last - start,
+				       stats.calls);
+		}
+		if (now_s() > deadline) {
+			ksft_print_msg("worker %d: stopping at the time bound after %ld cycles\n",
+				       worker, i + 1);
+			break;
+		}
+	}
+	munmap(sh, 4096);
+	*out = stats;
+}
+
+static void add_stats(struct stats *sum, const struct stats *w)
+{
+	sum->cycles += w->cycles;
+	sum->calls += w->calls;
+	sum->eagain += w->eagain;
+	sum->esrch += w->esrch;
+	sum->einval += w->einval;
+	sum->zero += w->zero;
+	sum->mrelease += w->mrelease;
+	sum->bytes += w->bytes;
+	for (int b = 0; b < 7; b++)
+		sum->patterns[b] += w->patterns[b];
+	if (w->failures && !sum->failures)
+		snprintf(sum->first, sizeof(sum->first), "%s", w->first);
+	sum->failures += w->failures;
 }
 
 int main(int argc, char **argv)
 {
 	long cycles = getenv("REAP_STRESS_CYCLES") ?
-		      atol(getenv("REAP_STRESS_CYCLES")) : 2000;
+		      atol(getenv("REAP_STRESS_CYCLES")) : 10000;
 	double limit = getenv("REAP_STRESS_SECONDS") ?
 		       atof(getenv("REAP_STRESS_SECONDS")) : 600;
+	int jobs = sysconf(_SC_NPROCESSORS_ONLN), opt, status;
 	uint64_t seed = (uint64_t)time(NULL) ^ getpid();
-	long before = 0, after, failures = 0, i;
-	char why[256], first[320] = "";
-	double start, last = 0;
-	struct shared *sh;
-	int opt;
+	struct stats total = { 0 }, *slots;
+	long before = 0, after;
+	double start, deadline;
+	bool slab = kasan_quarantine();
 
-	while ((opt = getopt(argc, argv, "n:t:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:t:s:j:")) != -1) {
 		switch (opt) {
 		case 'n':
 			cycles = atol(optarg);
@@ -433,76 +531,81 @@ int main(int argc, char **argv)
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
 			break;
+		case 'j':
+			jobs = atoi(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-n cycles] [-t seconds] [-s seed]\n",
+			fprintf(stderr,
+				"usage: %s [-n cycles] [-t seconds] [-s seed] [-j workers]\n",
 				argv[0]);
 			return 2;
 		}
 	}
+	jobs = jobs < 1 ? 1 : jobs > 16 ? 16 : jobs;
 	ksft_print_header();
 	ksft_set_plan(3);
 	if (!have_try_reap()) {
-		for (i = 0; i < 3; i++)
+		for (int i = 0; i < 3; i++)
 			ksft_test_result_skip("try_reap_dying_process() is not available\n");
 		ksft_finished();
 	}
-	ksft_print_msg("seed %#llx, %ld cycles, at most %.0f s (replay: %s -s %#llx -n %ld)\n",
-		       (unsigned long long)seed, cycles, limit, argv[0],
-		       (unsigned long long)seed, cycles);
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	ksft_print_msg("seed %#llx, %ld cycles, %d workers, at most %.0f s\n",
+		       (unsigned long long)seed, cycles, jobs, limit);
+	ksft_print_msg("replay: %s -s %#llx -n %ld -j %d\n", argv[0],
+		       (unsigned long long)seed, cycles, jobs);
 	signal(SIGPIPE, SIG_IGN);
-	sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
+	slots = mmap(NULL, (jobs + 1) * sizeof(*slots), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (slots == MAP_FAILED)
 		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 
+	/* The warm-up runs alone, and MemFree is taken when nothing is left. */
 	start = now_s();
-	for (i = 0; i < cycles; i++) {
-		if (i == WARMUP)
-			before = memfree();
-		if (!run_cycle(next_rand(&seed), sh, why, sizeof(why))) {
-			if (!failures++)
-				snprintf(first, sizeof(first), "cycle %ld: %s",
-					 i, why);
-			ksft_print_msg("cycle %ld: %s\n", i, why);
-			if (failures > 10)
-				break;
-		}
-		reap_orphans();
-		stats.cycles++;
-		if (now_s() - last > 10 || i + 1 == cycles) {
-			last = now_s();
-			ksft_print_msg("%ld/%ld cycles, %.0f s, %llu MiB returned, %ld calls\n",
-				       i + 1, cycles, last - start,
-				       stats.bytes >> 20, stats.calls);
-			ksft_print_msg("  EAGAIN %ld, ESRCH %ld, EINVAL %ld, 0 %ld, mrelease %ld\n",
-				       stats.eagain, stats.esrch, stats.einval,
-				       stats.zero, stats.mrelease);
-		}
-		if (now_s() - start > limit) {
-			ksft_print_msg("stopping at the %.0f s bound after %ld cycles\n",
-				       limit, i + 1);
-			break;
+	deadline = start + limit;
+	run_cycles(0, cycles < WARMUP ? cycles : WARMUP, next_rand(&seed),
+		   deadline, &slots[jobs]);
+	reap_orphans();
+	before = memfree(slab);
+	for (int w = 0; w < jobs && cycles > WARMUP; w++) {
+		long n = (cycles - WARMUP) / jobs +
+			 (w < (cycles - WARMUP) % jobs);
+		uint64_t wseed = next_rand(&seed);
+
+		if (fork() == 0) {
+			run_cycles(w, n, wseed, deadline, &slots[w]);
+			_exit(0);
 		}
 	}
+	while (wait(&status) > 0)
+		;
+	for (int w = 0; w <= jobs; w++)
+		add_stats(&total, &slots[w]);
+	ksft_print_msg("%ld cycles in %.0f s, %llu MiB returned, %ld calls\n",
+		       total.cycles, now_s() - start, total.bytes >> 20,
+		       total.calls);
+	ksft_print_msg("  EAGAIN %ld, ESRCH %ld, EINVAL %ld, 0 %ld, mrelease %ld\n",
+		       total.eagain, total.esrch, total.einval, total.zero,
+		       total.mrelease);
 	ksft_print_msg("patterns: threads %ld, THP %ld, robust %ld, COW %ld,\n",
-		       stats.patterns[0], stats.patterns[1], stats.patterns[2],
-		       stats.patterns[3]);
+		       total.patterns[0], total.patterns[1], total.patterns[2],
+		       total.patterns[3]);
 	ksft_print_msg("  self-exit %ld, process_mrelease %ld, early waitpid %ld\n",
-		       stats.patterns[4], stats.patterns[5], stats.patterns[6]);
-	ksft_test_result(!failures,
+		       total.patterns[4], total.patterns[5], total.patterns[6]);
+	ksft_test_result(!total.failures,
 			 "%ld cycles: every result allowed, byte counts within footprints, robust waiters got EOWNERDEAD%s%s\n",
-			 stats.cycles, failures ? "; first failure: " : "",
-			 first);
-	ksft_test_result(stats.cycles >= cycles, "ran the %ld cycles asked for (%ld)\n",
-			 cycles, stats.cycles);
+			 total.cycles, total.failures ? "; first failure: " : "",
+			 total.first);
+	ksft_test_result(total.cycles >= cycles, "ran the %ld cycles asked for (%ld)\n",
+			 cycles, total.cycles);
 	sleep(1);
-	after = memfree();
-	if (stats.cycles <= WARMUP) {
+	after = memfree(slab);
+	if (total.cycles <= WARMUP) {
 		ksft_test_result_skip("too few cycles for a MemFree baseline\n");
 	} else {
-		ksft_print_msg("MemFree: %ld kB after the warm-up, %ld kB at the end\n",
-			       before >> 10, after >> 10);
+		ksft_print_msg("MemFree%s: %ld kB after the warm-up, %ld kB at the end\n",
+			       slab ? " + Slab (KASAN)" : "", before >> 10,
+			       after >> 10);
 		ksft_test_result(before - after <= (long)MEMFREE_SLACK,
 				 "MemFree back to its baseline, within %lu kB\n",
 				 MEMFREE_SLACK >> 10);
