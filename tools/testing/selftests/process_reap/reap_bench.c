@@ -913,20 +913,23 @@ static void write_curves(FILE *f)
 	for (int st = 0; st < NR_STRATEGIES; st++) {
 		const struct result *r;
 		double last_ms = -1e9;
+		size_t from = 0;
 		long last = -1;
 
 		if (!strategies[st].curve || !ran(st))
 			continue;
 		r = &results[st][median_rep(st)];
-		for (size_t i = 0; i < r->nr_samples; i++) {
+		/* From the last sample before the kill, however early it was. */
+		for (size_t i = 0; i < r->nr_samples && r->samples[i].ms <= 0; i++)
+			from = i;
+		for (size_t i = from; i < r->nr_samples; i++) {
 			const struct sample *s = &r->samples[i];
 			long d = s->bytes - last;
-
 			bool last_one = i + 1 == r->nr_samples;
 
-			if (s->ms < -5 ||
-			    (!last_one && (d < 0 ? -d : d) < (long)SZ_1M &&
-			     s->ms - last_ms < (s->ms > 20 ? s->ms / 20 : 1)))
+			if (i > from && !last_one &&
+			    (d < 0 ? -d : d) < (long)SZ_1M &&
+			    s->ms - last_ms < (s->ms > 20 ? s->ms / 20 : 1))
 				continue;
 			fprintf(f, "%s,%.3f,%.2f\n", strategies[st].key, s->ms,
 				(double)s->bytes / SZ_1M);
