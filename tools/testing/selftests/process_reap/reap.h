@@ -93,6 +93,19 @@ static inline int sys_pidfd_send_signal(int pidfd, int sig)
 	return syscall(__NR_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
+/*
+ * splitmix64: the randomized tests' generator, so that a printed seed
+ * replays the same sequence.
+ */
+static inline uint64_t reap_rand(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
 /* True when the running kernel has the syscall: it fails as no other does. */
 static inline bool have_try_reap(void)
 {

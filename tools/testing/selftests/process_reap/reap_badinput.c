@@ -52,11 +52,7 @@ static uint64_t rng;
 
 static uint64_t next_rand(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return reap_rand(&rng);
 }
 
 /* Reports its tid, so that the parent can open a PIDFD_THREAD on it. */

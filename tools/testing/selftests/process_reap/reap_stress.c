@@ -67,18 +67,9 @@ struct stats {
 static struct stats stats;
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static uint64_t next_rand(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static bool one_in(uint64_t *s, unsigned int n)
 {
-	return next_rand(s) % n == 0;
+	return reap_rand(s) % n == 0;
 }
 
 static double now_s(void)
@@ -114,7 +105,7 @@ victim_main(struct cycle *c, struct shared *sh, int ready, int go)
 {
 	uint64_t s = c->seed;
 	size_t size = c->pattern & P_THP ? SZ_2M :
-		      (1 + next_rand(&s) % 256) * 4096;
+		      (1 + reap_rand(&s) % 256) * 4096;
 	pthread_t t;
 	char *p;
 
@@ -127,7 +118,7 @@ victim_main(struct cycle *c, struct shared *sh, int ready, int go)
 	if (madvise(p, size, MADV_POPULATE_WRITE))
 		memset(p, 0x5a, size);
 	if (c->pattern & P_THREADS)
-		for (int i = 1 + next_rand(&s) % 3; i > 0; i--)
+		for (int i = 1 + reap_rand(&s) % 3; i > 0; i--)
 			if (pthread_create(&t, NULL, victim_thread, NULL))
 				_exit(1);
 	if (c->pattern & P_ROBUST && pthread_mutex_lock(&sh->mutex))
@@ -153,7 +144,7 @@ victim_main(struct cycle *c, struct shared *sh, int ready, int go)
 
 		if (read(go, &g, 1) != 1)
 			_exit(1);
-		usleep(next_rand(&s) % 2000);
+		usleep(reap_rand(&s) % 2000);
 		_exit(0);
 	}
 	for (;;)
@@ -162,15 +153,15 @@ victim_main(struct cycle *c, struct shared *sh, int ready, int go)
 
 static size_t pick_budget(uint64_t *s)
 {
-	switch (next_rand(s) % 6) {
+	switch (reap_rand(s) % 6) {
 	case 0:
 		return 0;
 	case 1:
 		return 4096;
 	case 2:
-		return next_rand(s) % (8UL << 20);
+		return reap_rand(s) % (8UL << 20);
 	case 3:
-		return next_rand(s);
+		return reap_rand(s);
 	default:
 		return SIZE_MAX;
 	}
@@ -207,7 +198,7 @@ static bool allowed(struct cycle *c, unsigned int flags, bool dying, int err)
 static void *reaper_fn(void *arg)
 {
 	struct cycle *c = arg;
-	uint64_t s = next_rand(&c->seed);
+	uint64_t s = reap_rand(&c->seed);
 	int zeros = 0, calls;
 	long sum = 0;
 
@@ -218,7 +209,7 @@ static void *reaper_fn(void *arg)
 		long ret;
 
 		if (one_in(&s, 16))
-			flags |= 1U << (1 + next_rand(&s) % 31);
+			flags |= 1U << (1 + reap_rand(&s) % 31);
 		if (c->pattern & P_MRELEASE && one_in(&s, 4)) {
 			ret = sys_process_mrelease(c->pidfd, 0);
 			if (ret && errno != ESRCH && errno != EINVAL)
@@ -342,7 +333,7 @@ static bool run_cycle(uint64_t seed, struct shared *sh, char *why,
 	if (c.pattern & P_ROBUST)
 		pthread_create(&waiter, NULL, robust_waiter, wargs);
 
-	nr = 1 + next_rand(&s) % MAX_REAPERS;
+	nr = 1 + reap_rand(&s) % MAX_REAPERS;
 	if (!(c.pattern & P_SELFEXIT)) {
 		sys_pidfd_send_signal(c.pidfd, SIGKILL);
 		atomic_store(&c.exited, true);
@@ -462,7 +453,7 @@ static void run_cycles(int worker, long n, uint64_t seed, double deadline,
 	}
 	memset(&stats, 0, sizeof(stats));
 	for (long i = 0; i < n; i++) {
-		if (!run_cycle(next_rand(&seed), sh, why, sizeof(why))) {
+		if (!run_cycle(reap_rand(&seed), sh, why, sizeof(why))) {
 			if (!stats.failures++)
 				snprintf(stats.first, sizeof(stats.first),
 					 "worker %d, cycle %ld: %s", worker, i,
@@ -563,14 +554,14 @@ int main(int argc, char **argv)
 	/* The warm-up runs alone, and MemFree is taken when nothing is left. */
 	start = now_s();
 	deadline = start + limit;
-	run_cycles(0, cycles < WARMUP ? cycles : WARMUP, next_rand(&seed),
+	run_cycles(0, cycles < WARMUP ? cycles : WARMUP, reap_rand(&seed),
 		   deadline, &slots[jobs]);
 	reap_orphans();
 	before = memfree(slab);
 	for (int w = 0; w < jobs && cycles > WARMUP; w++) {
 		long n = (cycles - WARMUP) / jobs +
 			 (w < (cycles - WARMUP) % jobs);
-		uint64_t wseed = next_rand(&seed);
+		uint64_t wseed = reap_rand(&seed);
 
 		if (fork() == 0) {
 			run_cycles(w, n, wseed, deadline, &slots[w]);
