@@ -11,6 +11,7 @@
 #   harness.sh check       boot, run the kselftests, print "N passed, N failed"
 #   harness.sh run         boot and show the syscall at work
 #   harness.sh bench       boot, run the benchmark, write results/ and plot
+#   harness.sh exec CMD    boot and run the shell command CMD in the guest
 #   harness.sh lint        checkpatch, sparse, W=1, kernel-doc, shellcheck
 #
 # Environment: QEMU_ACCEL=kvm opts into KVM (nested KVM hangs on some
@@ -270,8 +271,13 @@ cmd_guest() {
 		TARGETS=process_reap O="$GUEST/ksft-build" \
 		KHDR_INCLUDES="-isystem $OBJ/usr/include" \
 		LDFLAGS=-static CC="ccache gcc" install INSTALL_PATH="$ksft"
-	say "packing the initramfs"
+	say "building the samples (static)"
 	mkdir -p "$GUEST/root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc}
+	logged "$B/samples.log" "samples" make -C "$SRC/samples/process_reap" \
+		O="$GUEST/root/usr/bin" KHDR_INCLUDES="-isystem $OBJ/usr/include" \
+		LDFLAGS=-static CC="ccache gcc"
+	cp "$SRC/samples/process_reap/demo.sh" "$GUEST/root/usr/bin/reap-demo"
+	say "packing the initramfs"
 	cp /bin/busybox "$GUEST/root/bin/busybox"
 	cp "$ROOT/harness/guest/init" "$GUEST/root/init"
 	# kselftest's runner calls /usr/bin/timeout --foreground, which
@@ -388,6 +394,17 @@ cmd_check() {
 	failed=$((failed + skipped))
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
+}
+
+# For hacking: "harness.sh exec 'reap-demo -m 256 reap'".
+cmd_exec() {
+	[ $# -gt 0 ] || die "usage: harness.sh exec COMMAND"
+	cmd_deps
+	cmd_kernel
+	cmd_guest
+	# The command line cannot carry spaces or commas; base64 has neither.
+	boot exec "${VM_TIMEOUT:-900}" "$B/exec.log" "$(printf '%s' "$*" | base64 -w0)"
+	[ "$(cat "$B/exec.log.status")" = ok ] || die "$(cat "$B/exec.log.status")"
 }
 
 cmd_run() {
@@ -522,6 +539,6 @@ cmd_bench() {
 }
 
 case "${1:-}" in
-deps | tree | refresh | config | kernel | guest | check | run | bench | lint) cmd=$1; shift; "cmd_$cmd" "$@" ;;
-*) sed -n '4,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+deps | tree | refresh | config | kernel | guest | check | run | bench | lint | exec) cmd=$1; shift; "cmd_$cmd" "$@" ;;
+*) sed -n '4,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
