@@ -490,7 +490,8 @@ cmd_lint() {
 	say "shellcheck"
 	cd "$ROOT"
 	out=$(shellcheck harness/*.sh harness/guest/init harness/guest/timeout \
-		.ci/run tools/testing/selftests/process_reap/*.sh 2>&1) || bad=1
+		.ci/run tools/testing/selftests/process_reap/*.sh \
+		samples/process_reap/*.sh 2>&1) || bad=1
 	printf '    %s\n' "${out:-clean}"
 	[ "$bad" = 0 ] || die "lint found problems"
 	say "lint: clean"

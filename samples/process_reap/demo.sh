@@ -58,7 +58,8 @@ run() {
 	rmdir "$cg" 2>/dev/null
 	mkdir "$cg" || return 1
 	echo "${limit}M" > "$cg/memory.max"
-	echo "---- $mode: ${limit} MiB cgroup, 4 x $bg MiB background, $sys MiB protected, $fg MiB foreground"
+	printf -- '---- %s: %s MiB cgroup, 4 x %s MiB background, ' "$mode" "$limit" "$bg"
+	printf '%s MiB protected, %s MiB foreground\n' "$sys" "$fg"
 	rpid=
 	if [ "$mode" != oom ]; then
 		taskset -c 0 reapd --cgroup "$cg" --mode "$mode" > "$log.reapd" 2>&1 &
@@ -124,8 +125,11 @@ echo
 awk -F'|' '
 	{ for (i = 2; i <= NF; i++) cell[NR, i] = $i; n = NR }
 	END {
-		split("mode|kills by reapd|MiB reaped by reapd|worst kill to freed (ms)|PSI some avg10 peak|kernel OOM events/kills|processes killed in all|foreground app", label, "|")
-		for (i = 2; i <= 9; i++) {
+		n_labels = split("mode|kills by reapd|MiB reaped by reapd|" \
+			"worst kill to freed (ms)|PSI some avg10 peak|" \
+			"kernel OOM events/kills|processes killed in all|" \
+			"foreground app", label, "|")
+		for (i = 2; i <= n_labels + 1; i++) {
 			printf "%-26s", label[i - 1]
 			for (r = 1; r <= n; r++)
 				printf " %12s", cell[r, i]

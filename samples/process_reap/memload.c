@@ -22,7 +22,7 @@
 #include "reap_sys.h"
 
 #define MAX_WORKERS 32
-#define MIB (1UL << 20)
+#define MIB (1024UL * 1024)
 
 enum kind { BG, FG, SYS };
 
