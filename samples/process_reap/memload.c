@@ -33,7 +33,7 @@ struct worker {
 	enum kind kind;
 	pid_t pid;
 	int status;
-	bool reaped_early;	/* died before the foreground finished */
+	bool died_early;	/* dying before the foreground finished */
 };
 
 static int cpu = -1;
@@ -150,13 +150,47 @@ static int parse(const char *arg, struct worker *w)
 	return 0;
 }
 
+/* Killed or exiting, but not yet gone: it is not "alive at the end". */
+static bool dying(pid_t pid)
+{
+	char path[64], buf[2048], *p;
+	unsigned long flags = 0;
+	char state = 0;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	/* state, then ppid pgrp session tty_nr tpgid, then flags */
+	if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
+		return false;
+	if (state == 'Z' || flags & 0x4)	/* PF_EXITING */
+		return true;
+	/* Or a SIGKILL it has not had the CPU to act on yet. */
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strstr(buf, "ShdPnd:");
+	return p && strtoull(p + 7, NULL, 16) & (1ULL << (SIGKILL - 1));
+}
+
 static const char *ending(struct worker *w)
 {
 	static char buf[64];
 
 	if (WIFEXITED(w->status))
 		snprintf(buf, sizeof(buf), "exited %d", WEXITSTATUS(w->status));
-	else if (!w->reaped_early)
+	else if (!w->died_early)
 		snprintf(buf, sizeof(buf), "alive at the end");
 	else
 		snprintf(buf, sizeof(buf), "killed (%s)",
@@ -243,14 +277,16 @@ int main(int argc, char **argv)
 	}
 	if (waitpid(w[fg].pid, &w[fg].status, 0) < 0)
 		fail("waitpid");
-	w[fg].reaped_early = true;
-	for (i = 0; i < fg; i++)
+	w[fg].died_early = true;
+	for (i = 0; i < fg; i++) {
+		w[i].died_early = dying(w[i].pid);
 		if (waitpid(w[i].pid, &w[i].status, WNOHANG) == w[i].pid)
-			w[i].reaped_early = true;
+			w[i].died_early = true;
 		else
 			kill(w[i].pid, SIGKILL);
+	}
 	for (i = 0; i < fg; i++)
-		if (!w[i].reaped_early && waitpid(w[i].pid, &w[i].status, 0) < 0)
+		if (!w[i].died_early && waitpid(w[i].pid, &w[i].status, 0) < 0)
 			fail("waitpid");
 	for (i = 0; i < n; i++)
 		printf("memload: %s (pid %d): %s\n", w[i].name, w[i].pid,

@@ -141,7 +141,7 @@ v=$(sed -n 's/^memload: v (pid \([0-9]*\)).*/\1/p' "$dir/load")
 taskset -c 0 reap --max 16M --step 4M "$v" > "$dir/out" 2>&1; r1=$?
 taskset -c 0 reap --no-kill "$v" >> "$dir/out" 2>&1; r2=$?
 kill -9 "$load"
-wait "$load"
+wait "$load" 2>/dev/null
 sed 's/^/# /' "$dir/out"
 b1=$(sed -n '1s/.*freed \([0-9]*\) bytes.* in \([0-9]*\) calls.*/\1 \2/p' "$dir/out")
 b2=$(sed -n '2s/.*freed \([0-9]*\) bytes.*/\1/p' "$dir/out")
