@@ -94,8 +94,8 @@ run() {
 	rmdir "$cg"
 
 	awk -v mode="$mode" -v oom="$ooms" -v psi="$(cat "$log.psi")" '
-		FILENAME ~ /reapd$/ && /^reapd: kill / {
-			kills++
+		FILENAME ~ /reapd$/ && /^reapd: (kill|reap) / {
+			kills += $2 == "kill"
 			r = $0; sub(/.*reaped /, "", r); sub(/ .*/, "", r)
 			u = substr(r, length(r)); v = r + 0
 			reaped += u == "G" ? v * 1024 : u == "M" ? v : u == "K" ? v / 1024 : 0

@@ -21,7 +21,7 @@ enum {
 	EXIT_PERM = 4,		/* not allowed to kill it */
 	EXIT_NOSYS = 5,		/* the kernel lacks try_reap_dying_process() */
 	EXIT_BUSY = 6,		/* --nowait and its memory was busy */
-	EXIT_NOTDYING = 7,	/* --no-kill and it is not dying */
+	EXIT_NOTDYING = 7,	/* not dying (--no-kill), or memory shared */
 };
 
 static void print_usage(FILE *f)
@@ -40,7 +40,8 @@ static void print_usage(FILE *f)
 		"BYTES takes a K, M or G suffix.\n"
 		"Exit status: 0 freed (perhaps 0 bytes), 1 other error, 2 usage,\n"
 		"3 no such process, 4 permission denied, 5 syscall not available,\n"
-		"6 busy (--nowait), 7 not dying (--no-kill).\n");
+		"6 busy (--nowait; what was freed before is printed), 7 not dying\n"
+		"(--no-kill) or sharing its memory with a live process.\n");
 }
 
 static int exit_code(int err)
@@ -76,6 +77,13 @@ static const char *why(int err, bool kill)
 	}
 }
 
+static void report(long pid, const char *comm, size_t total,
+		   unsigned int calls, double t0)
+{
+	printf("reap: pid %ld (%s): freed %zu bytes (%.1f MiB) in %u calls, %.1f ms\n",
+	       pid, comm, total, total / 1048576.0, calls, now_ms() - t0);
+}
+
 static void comm_of(pid_t pid, char *buf, size_t len)
 {
 	char path[64];
@@ -104,10 +112,10 @@ int main(int argc, char **argv)
 	size_t max = SIZE_MAX, step = 64 << 20, total = 0, ask;
 	unsigned int flags = 0, calls = 0;
 	bool kill = true;
-	double t0, t1;
+	double t0;
 	char comm[32], *end;
 	long pid, ret;
-	int c, pidfd;
+	int c, err, pidfd;
 
 	while ((c = getopt_long(argc, argv, "m:s:nkh", opts, NULL)) != -1) {
 		switch (c) {
@@ -164,24 +172,24 @@ int main(int argc, char **argv)
 			why(errno, kill));
 		return exit_code(errno);
 	}
-	while (total < max) {
+	/* --max 0 makes one call, which frees nothing: is it allowed? */
+	do {
 		ask = step < max - total ? step : max - total;
 		ret = sys_try_reap_dying_process(pidfd, flags, ask);
 		calls++;
 		if (ret < 0) {
+			err = errno;
 			/* Waited for by its parent: all of it is back. */
-			if (errno == ESRCH && (calls > 1 || kill))
+			if (err == ESRCH && (calls > 1 || kill))
 				break;
 			fprintf(stderr, "reap: pid %ld (%s): %s\n", pid, comm,
-				why(errno, kill));
-			return exit_code(errno);
+				why(err, kill));
+			if (total)
+				report(pid, comm, total, calls, t0);
+			return exit_code(err);
 		}
-		if (!ret)
-			break;
 		total += ret;
-	}
-	t1 = now_ms();
-	printf("reap: pid %ld (%s): freed %zu bytes (%.1f MiB) in %u calls, %.1f ms\n",
-	       pid, comm, total, total / 1048576.0, calls, t1 - t0);
+	} while (ret && total < max);
+	report(pid, comm, total, calls, t0);
 	return 0;
 }

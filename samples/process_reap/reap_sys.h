@@ -68,28 +68,30 @@ static inline bool reap_have(long nr)
 	return syscall(nr, -1, 0, 0) < 0 && errno == EBADF;
 }
 
-/* "64M", "1G", "4096": bytes, with an optional K, M or G suffix. */
+/* "64M", "1G", "4096": decimal bytes, with an optional K, M or G suffix. */
 static inline int parse_bytes(const char *s, size_t *out)
 {
 	static const char units[] = "KMG";
-	const char *u;
 	unsigned long long v;
+	const char *u = NULL;
 	char *end;
 	int shift = 0;
 
+	if (*s < '0' || *s > '9')
+		return -1;
 	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
+	v = strtoull(s, &end, 10);
+	if (errno)
 		return -1;
 	if (*end) {
 		u = strchr(units, *end & ~0x20);
-		if (!u || end[1])
+		if (!(*end & ~0x20) || !u || end[1])
 			return -1;
 		shift = 10 * (u - units + 1);
 	}
-	if (shift && v > (UINT64_MAX >> shift))
+	if (v > (SIZE_MAX >> shift))
 		return -1;
-	*out = v << shift;
+	*out = (size_t)v << shift;
 	return 0;
 }
 

@@ -27,7 +27,9 @@
 #include <linux/securebits.h>
 #include <sys/capability.h>
 #include <sys/mman.h>
+#include <grp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 
 #include "reap_sys.h"
@@ -36,6 +38,7 @@
 #define PF_KTHREAD	0x00200000
 #define OOM_SCORE_ADJ_MIN (-1000)
 #define MAX_PENDING	64
+#define MAX_SKIP	64
 
 enum mode { MODE_AUTO = -1, MODE_REAP, MODE_MRELEASE, MODE_KILL };
 static const char *const mode_name[] = { "reap", "mrelease", "kill-only" };
@@ -56,8 +59,10 @@ static struct {
 	int kill_timeout_ms;
 	int kill_delay_ms;
 	int rt_prio;
+	unsigned int uid;
 	bool dry_run;
 } opt = {
+	.uid = 65534,
 	.mode = MODE_AUTO,
 	.low = { 10, true },
 	.target = { 15, true },
@@ -79,12 +84,19 @@ struct victim {
 	unsigned int calls;
 	bool reaping;		/* still has memory we can free */
 	bool busy;		/* its mmap_lock was taken this round */
+	bool adopted;		/* killed by someone else */
 };
 
 static enum mode mode;
 static char psi_path[PATH_MAX], cg_rel[PATH_MAX];
 static struct victim pending[MAX_PENDING];
 static int npending;
+/* Processes we failed to kill (an LSM said no, say): never chosen again. */
+static struct {
+	pid_t pid;
+	unsigned long long start;
+} skip[MAX_SKIP];
+static int nskip;
 static unsigned int kills;
 static size_t reaped_total;
 
@@ -123,12 +135,15 @@ static void print_usage(FILE *f)
 		"  -D, --kill-delay=MS    wait MS between choosing a victim and killing it\n"
 		"                         (for tests: lets a victim exit on its own)\n"
 		"  -r, --rt=PRIO          run SCHED_FIFO at PRIO (set before dropping privileges)\n"
+		"  -u, --user=UID         run as UID when started as root (default 65534;\n"
+		"                         0 stays root, still with CAP_KILL alone)\n"
 		"  -n, --dry-run          say whom it would kill, kill nobody\n"
 		"  -h, --help             show this help\n"
 		"\n"
-		"SIZE is bytes with a K, M or G suffix, or a percentage of the memory\n"
-		"(MemTotal, or the cgroup's memory.max).  reapd keeps only CAP_KILL and\n"
-		"refuses to run with more.  SIGTERM or SIGINT stops it.\n");
+		"SIZE is bytes with a K, M or G suffix; --low and --target also take a\n"
+		"percentage of the memory (MemTotal, or the cgroup's memory.max).\n"
+		"reapd keeps only CAP_KILL and refuses to run with more.  SIGTERM or\n"
+		"SIGINT stops it.\n");
 }
 
 static int read_file(const char *path, char *buf, size_t len)
@@ -150,8 +165,9 @@ static long long meminfo_bytes(const char *key)
 {
 	char buf[4096], *p;
 
+	/* Failing here (no memory for the read?) must not end the daemon. */
 	if (read_file("/proc/meminfo", buf, sizeof(buf)) < 0)
-		die("cannot read /proc/meminfo: %m");
+		return -1;
 	p = strstr(buf, key);
 	if (!p)
 		die("/proc/meminfo has no %s", key);
@@ -170,23 +186,40 @@ static long long cg_value(const char *file)
 	return strtoll(buf, NULL, 10);
 }
 
-/* Bytes available, and the total the percentages refer to. */
+/* Bytes of inactive page cache in the cgroup: reclaim gets them back. */
+static long long cg_inactive_file(void)
+{
+	char path[PATH_MAX], buf[4096], *p;
+
+	snprintf(path, sizeof(path), "%s/memory.stat", opt.cgroup);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return 0;
+	p = strstr(buf, "\ninactive_file ");
+	return p ? strtoll(p + 15, NULL, 10) : 0;
+}
+
+/*
+ * Bytes available, and the total the percentages refer to; -1 if that
+ * cannot be told now.  In a cgroup: memory.max - memory.current, plus the
+ * inactive page cache that reclaim would free before anyone must die.
+ */
 static long long available(long long *total)
 {
 	long long max, cur, t;
 
-	if (!opt.cgroup) {
-		if (total)
-			*total = meminfo_bytes("MemTotal:");
-		return meminfo_bytes("MemAvailable:");
-	}
-	max = cg_value("memory.max");
-	cur = cg_value("memory.current");
 	t = meminfo_bytes("MemTotal:");
-	if (max < 0 || max > t)
+	if (total)
+		*total = t;
+	if (!opt.cgroup)
+		return t < 0 ? -1 : meminfo_bytes("MemAvailable:");
+	max = cg_value("memory.max");
+	cur = cg_value("memory.current") - cg_inactive_file();
+	if (max < 0 || (t > 0 && max > t))
 		max = t;
 	if (total)
 		*total = max;
+	if (max < 0)
+		return -1;
 	return cur < max ? max - cur : 0;
 }
 
@@ -232,7 +265,7 @@ static int parse_size(const char *s, struct level *l)
 		return 0;
 	}
 	v = strtod(s, &end);
-	if (end == s || v < 0 || v > 100 || strcmp(end, "%"))
+	if (end == s || !(v >= 0 && v <= 100) || strcmp(end, "%"))
 		return -1;
 	l->val = v;
 	return 0;
@@ -291,8 +324,9 @@ static bool kill_pending(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	if (read_file(path, buf, sizeof(buf)) < 0)
 		return true;
-	p = strstr(buf, "ShdPnd:");
-	return p && strtoull(p + 7, NULL, 16) & (1ULL << (SIGKILL - 1));
+	/* At a line start: the Name: line is the process's to choose. */
+	p = strstr(buf, "\nShdPnd:");
+	return p && strtoull(p + 8, NULL, 16) & (1ULL << (SIGKILL - 1));
 }
 
 static bool in_cgroup(pid_t pid)
@@ -305,10 +339,11 @@ static bool in_cgroup(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
 	if (read_file(path, buf, sizeof(buf)) < 0)
 		return false;
-	p = strstr(buf, "0::");
+	/* The cgroup v2 line: "0::/path", first or after a v1 line. */
+	p = strncmp(buf, "0::", 3) ? strstr(buf, "\n0::") : buf - 1;
 	if (!p)
 		return false;
-	p += 3;
+	p += 4;
 	p[strcspn(p, "\n")] = '\0';
 	return !strncmp(p, cg_rel, n) && (p[n] == '\0' || p[n] == '/' ||
 					   !strcmp(cg_rel, "/"));
@@ -321,17 +356,34 @@ static bool is_pending(pid_t pid, unsigned long long start)
 	for (i = 0; i < npending; i++)
 		if (pending[i].pid == pid && pending[i].start == start)
 			return true;
+	for (i = 0; i < nskip; i++)
+		if (skip[i].pid == pid && skip[i].start == start)
+			return true;
 	return false;
 }
 
+static void set_victim(struct victim *v, pid_t pid, int adj,
+		       const struct stat_line *s, long page)
+{
+	*v = (struct victim){ .pid = pid, .pidfd = -1, .adj = adj };
+	v->rss = (size_t)s->rss * page;
+	v->start = s->start;
+	memcpy(v->comm, s->comm, sizeof(v->comm));
+}
+
+enum choice { NOBODY, KILL, ADOPT };
+
 /*
  * The victim: highest oom_score_adj, then largest RSS.  Never init, never
- * ourselves, never a kernel thread, never oom_score_adj -1000, never a
- * process that is exiting or already killed.
+ * ourselves, never a kernel thread, never oom_score_adj -1000.  A process
+ * that is already exiting or killed (by the kernel's OOM killer, a user)
+ * is not killed again; if it still holds memory, it is ADOPTed instead:
+ * its memory is on its way back, and freeing it may be all that is needed.
  */
-static bool choose_victim(struct victim *v)
+static enum choice choose_victim(struct victim *v)
 {
 	long page = sysconf(_SC_PAGESIZE);
+	struct victim dying = { .pid = 0 };
 	struct stat_line s;
 	struct dirent *de;
 	bool found = false;
@@ -340,33 +392,39 @@ static bool choose_victim(struct victim *v)
 	int adj;
 
 	dir = opendir("/proc");
-	if (!dir)
-		die("cannot open /proc: %m");
+	if (!dir) {
+		fprintf(stderr, "reapd: cannot open /proc: %m\n");
+		return NOBODY;
+	}
 	while ((de = readdir(dir))) {
 		if (!isdigit(de->d_name[0]))
 			continue;
 		pid = atoi(de->d_name);
 		if (pid == 1 || pid == getpid())
 			continue;
-		if (read_stat(pid, &s) || s.flags & (PF_KTHREAD | PF_EXITING) ||
-		    s.state == 'Z' || s.state == 'X' || s.rss <= 0)
+		if (read_stat(pid, &s) || s.flags & PF_KTHREAD || s.state == 'Z' ||
+		    s.state == 'X' || s.rss <= 0 || read_int(pid, "oom_score_adj", &adj) ||
+		    !in_cgroup(pid) || is_pending(pid, s.start))
 			continue;
-		if (read_int(pid, "oom_score_adj", &adj) ||
-		    adj == OOM_SCORE_ADJ_MIN || !in_cgroup(pid) ||
-		    is_pending(pid, s.start) || kill_pending(pid))
+		if (s.flags & PF_EXITING || kill_pending(pid)) {
+			if ((size_t)s.rss * page > dying.rss)
+				set_victim(&dying, pid, adj, &s, page);
+			continue;
+		}
+		if (adj == OOM_SCORE_ADJ_MIN)
 			continue;
 		if (found && (adj < v->adj ||
 			      (adj == v->adj && (size_t)s.rss * page <= v->rss)))
 			continue;
 		found = true;
-		v->pid = pid;
-		v->adj = adj;
-		v->rss = (size_t)s.rss * page;
-		v->start = s.start;
-		memcpy(v->comm, s.comm, sizeof(v->comm));
+		set_victim(v, pid, adj, &s, page);
 	}
 	closedir(dir);
-	return found;
+	if (dying.pid) {
+		*v = dying;
+		return ADOPT;
+	}
+	return found ? KILL : NOBODY;
 }
 
 /* One line per kill, once its memory is back (or at exit, if it is not). */
@@ -381,32 +439,47 @@ static void log_kill(const struct victim *v, const char *how)
 			 size_str(v->bytes, rss, sizeof(rss)), v->calls);
 	else
 		snprintf(reaped, sizeof(reaped), "-");
-	printf("reapd: kill pid %d (%s) adj %d rss %s: ", v->pid, v->comm,
-	       v->adj, size_str(v->rss, rss, sizeof(rss)));
+	printf("reapd: %s pid %d (%s) adj %d rss %s: ",
+	       v->adopted ? "reap (killed by another)" : "kill", v->pid,
+	       v->comm, v->adj, size_str(v->rss, rss, sizeof(rss)));
 	printf("reaped %s, freed in %s (%s), mode %s, psi some avg10 %.2f\n",
 	       reaped, freed, how, mode_name[mode], psi_avg10());
+}
+
+/* Still one to kill: not exiting, not made -1000, not moved out of scope. */
+static bool still_eligible(const struct victim *v, const char **why)
+{
+	struct stat_line s;
+	int adj;
+
+	*why = "exited on its own";
+	if (read_stat(v->pid, &s) || s.start != v->start || s.state == 'Z' ||
+	    s.state == 'X' || s.flags & PF_EXITING)
+		return false;
+	*why = "is no longer a candidate";
+	return !read_int(v->pid, "oom_score_adj", &adj) &&
+	       adj != OOM_SCORE_ADJ_MIN && in_cgroup(v->pid);
 }
 
 /*
  * Open the pidfd first, check it is still the process we chose (its pid
  * may have been reused since the scan), and kill through the pidfd, which
- * cannot hit a newcomer.
+ * cannot hit a newcomer.  A failure other than the victim being gone is
+ * remembered, so that the next round chooses someone else.
  */
 static bool kill_victim(struct victim *v)
 {
 	struct pollfd pfd = { .events = POLLIN };
-	struct stat_line s;
+	const char *why = "exited on its own";
 
 	v->pidfd = sys_pidfd_open(v->pid, 0);
 	if (v->pidfd < 0) {
-		printf("reapd: pid %d (%s) exited on its own before the kill\n",
-		       v->pid, v->comm);
+		if (errno == ESRCH)
+			printf("reapd: pid %d (%s) exited on its own before the kill\n",
+			       v->pid, v->comm);
+		else
+			goto failed;
 		return false;
-	}
-	if (read_stat(v->pid, &s) || s.start != v->start) {
-		printf("reapd: pid %d (%s) was replaced before the kill\n",
-		       v->pid, v->comm);
-		goto close_pidfd;
 	}
 	if (opt.kill_delay_ms) {
 		printf("reapd: chose pid %d (%s), killing it in %d ms\n",
@@ -415,8 +488,13 @@ static bool kill_victim(struct victim *v)
 	}
 	/* Readable once it has exited: a zombie has nothing left to free. */
 	pfd.fd = v->pidfd;
-	if (poll(&pfd, 1, 0) > 0 ||
-	    (sys_pidfd_send_signal(v->pidfd, SIGKILL) && errno == ESRCH)) {
+	if (poll(&pfd, 1, 0) > 0 || !still_eligible(v, &why)) {
+		printf("reapd: pid %d (%s) %s before the kill\n", v->pid, v->comm, why);
+		goto close_pidfd;
+	}
+	if (sys_pidfd_send_signal(v->pidfd, SIGKILL)) {
+		if (errno != ESRCH)
+			goto failed;
 		printf("reapd: pid %d (%s) exited on its own before the kill\n",
 		       v->pid, v->comm);
 		goto close_pidfd;
@@ -425,9 +503,34 @@ static bool kill_victim(struct victim *v)
 	kills++;
 	return true;
 
+failed:
+	fprintf(stderr, "reapd: cannot kill pid %d (%s): %m; skipping it\n",
+		v->pid, v->comm);
+	if (nskip < MAX_SKIP) {
+		skip[nskip].pid = v->pid;
+		skip[nskip++].start = v->start;
+	}
 close_pidfd:
-	close(v->pidfd);
+	if (v->pidfd >= 0)
+		close(v->pidfd);
 	return false;
+}
+
+/* Follow a process killed by someone else, through a pidfd of our own. */
+static bool adopt_victim(struct victim *v)
+{
+	struct stat_line s;
+
+	v->pidfd = sys_pidfd_open(v->pid, 0);
+	if (v->pidfd < 0)
+		return false;
+	if (read_stat(v->pid, &s) || s.start != v->start) {
+		close(v->pidfd);
+		return false;
+	}
+	v->adopted = true;
+	v->t_kill = now_ms();
+	return true;
 }
 
 static void add_pending(const struct victim *v)
@@ -472,12 +575,15 @@ static bool reap_step(int i)
 		finish_pending(i, ret ? "exited" : "drained");
 		return false;
 	}
-	if (errno == EAGAIN) {
+	/* Its lock is taken, or no memory to note its robust futexes: again
+	 * next round.
+	 */
+	if (errno == EAGAIN || errno == ENOMEM) {
 		v->busy = true;
 		return false;
 	}
-	/* A live process shares its memory, or no memory to note its robust
-	 * futexes: wait for it as a kill-only daemon would.
+	/* A live process shares its memory: wait for it as a kill-only
+	 * daemon would.
 	 */
 	fprintf(stderr, "reapd: reaping pid %d (%s): %m\n", v->pid, v->comm);
 	v->reaping = false;
@@ -521,6 +627,10 @@ static void reap_background(void)
 			reap_step(i);
 }
 
+/*
+ * process_mrelease() has no way not to sleep on the victim's mmap_lock, and
+ * says nothing of what it freed: the fallback, not the goal.
+ */
 static void release_victim(struct victim *v)
 {
 	/* ESRCH: it has dropped its mm and frees it at its own pace. */
@@ -621,14 +731,17 @@ static int open_psi(void)
 
 /*
  * Keep CAP_KILL, for pidfd_send_signal() and try_reap_dying_process() on
- * other users' processes, and nothing else; no way back through execve().
+ * other users' processes, and nothing else, as --user rather than root (a
+ * root without capabilities still owns root's files); no way back through
+ * execve().  Whatever cannot be dropped is a reason not to run.
  */
 static void drop_privileges(void)
 {
+	struct rlimit lock = { 64 << 20, 64 << 20 };
 	cap_value_t keep = CAP_KILL;
+	int c, last = cap_max_bits() - 1;
 	cap_flag_value_t set;
 	cap_t caps;
-	int c;
 
 	if (opt.rt_prio) {
 		struct sched_param sp = { .sched_priority = opt.rt_prio };
@@ -636,21 +749,30 @@ static void drop_privileges(void)
 		if (sched_setscheduler(0, SCHED_FIFO, &sp))
 			die("--rt %d: %m", opt.rt_prio);
 	}
-	/* Paging in our own code under memory pressure would stall us. */
+	/*
+	 * Paging in our own code under memory pressure would stall us.  Once
+	 * CAP_IPC_LOCK is gone, every later mapping counts against the limit.
+	 */
+	setrlimit(RLIMIT_MEMLOCK, &lock);
 	if (mlockall(MCL_CURRENT | MCL_FUTURE))
 		fprintf(stderr, "reapd: mlockall: %m (going on unlocked)\n");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		die("PR_SET_NO_NEW_PRIVS: %m");
-	/* Needs CAP_SETPCAP; without it there is nothing for root to regain. */
+	/* Needs CAP_SETPCAP: a caller without it is no root to lock out. */
 	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
 		  SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
 		  SECBIT_KEEP_CAPS_LOCKED) && errno != EPERM)
 		die("PR_SET_SECUREBITS: %m");
-	for (c = 0; c <= CAP_LAST_CAP; c++)
-		if (c != CAP_KILL && cap_drop_bound(c) && errno != EPERM)
+	for (c = 0; c <= last; c++)
+		if (c != CAP_KILL && cap_drop_bound(c) && errno != EPERM &&
+		    errno != EINVAL)
 			die("cannot drop %s from the bounding set: %m", cap_to_name(c));
 	if (cap_reset_ambient() && errno != EPERM && errno != EINVAL)
 		die("cannot clear the ambient set: %m");
+	/* With SECBIT_NO_SETUID_FIXUP, the capabilities survive setuid(). */
+	if (!getuid() && opt.uid &&
+	    (setgroups(0, NULL) || setgid(opt.uid) || setuid(opt.uid)))
+		die("--user %u: %m", opt.uid);
 
 	caps = cap_init();
 	if (!caps)
@@ -667,7 +789,7 @@ static void drop_privileges(void)
 	caps = cap_get_proc();
 	if (!caps)
 		die("cap_get_proc: %m");
-	for (c = 0; c <= CAP_LAST_CAP; c++) {
+	for (c = 0; c <= last; c++) {
 		cap_flag_t flag;
 
 		for (flag = CAP_EFFECTIVE; flag <= CAP_INHERITABLE; flag++)
@@ -691,16 +813,16 @@ static void parse_args(int argc, char **argv)
 		{ "kill-timeout", required_argument, NULL, 'T' },
 		{ "kill-delay", required_argument, NULL, 'D' },
 		{ "rt", required_argument, NULL, 'r' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	struct level step;
 	char *end;
 	long ms;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "m:c:l:t:s:p:i:T:D:r:nh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:c:l:t:s:p:i:T:D:r:u:nh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			for (opt.mode = MODE_KILL; opt.mode >= 0; opt.mode--)
@@ -718,9 +840,8 @@ static void parse_args(int argc, char **argv)
 				die("bad size '%s'", optarg);
 			break;
 		case 's':
-			if (parse_size(optarg, &step) || step.pct || step.val < 1)
+			if (parse_bytes(optarg, &opt.step) || !opt.step)
 				die("bad --step '%s'", optarg);
-			opt.step = step.val;
 			break;
 		case 'p':
 			opt.trigger = optarg;
@@ -735,6 +856,12 @@ static void parse_args(int argc, char **argv)
 				die("bad number '%s'", optarg);
 			*(c == 'i' ? &opt.interval_ms : c == 'T' ? &opt.kill_timeout_ms :
 			  c == 'D' ? &opt.kill_delay_ms : &opt.rt_prio) = ms;
+			break;
+		case 'u':
+			ms = strtol(optarg, &end, 10);
+			if (*end || end == optarg || ms < 0 || ms > INT_MAX)
+				die("bad --user '%s'", optarg);
+			opt.uid = ms;
 			break;
 		case 'n':
 			opt.dry_run = true;
@@ -760,6 +887,7 @@ int main(int argc, char **argv)
 	long long avail, total, low, target;
 	bool relieving = false, idle_said = false;
 	struct victim v, last_dry = { 0 };
+	enum choice choice;
 	int sfd, psi_fd, i, timeout = 0;
 	sigset_t mask;
 
@@ -779,7 +907,10 @@ int main(int argc, char **argv)
 		die("signalfd: %m");
 	drop_privileges();
 
-	available(&total);
+	if (available(&total) < 0)
+		die("cannot read the memory available: %m");
+	if (level_bytes(&opt.low, total) > level_bytes(&opt.target, total))
+		die("--low is above --target");
 	printf("reapd: mode %s%s, watching %s: ", mode_name[mode],
 	       opt.dry_run ? " (dry run)" : "", opt.cgroup ?: "the system");
 	printf("act below %s available, free up to %s, %s per call, PSI trigger \"%s\"\n",
@@ -808,6 +939,8 @@ int main(int argc, char **argv)
 				finish_pending(i, "exited");
 
 		avail = available(&total);
+		if (avail < 0)
+			continue;
 		low = level_bytes(&opt.low, total);
 		target = level_bytes(&opt.target, total);
 		if (avail < low || (pfd[1].revents & POLLPRI && avail < target))
@@ -822,7 +955,8 @@ int main(int argc, char **argv)
 		if (available(NULL) >= target || kill_in_progress())
 			continue;
 
-		if (!choose_victim(&v)) {
+		choice = choose_victim(&v);
+		if (choice == NOBODY) {
 			if (!idle_said)
 				printf("reapd: memory is low, but there is nobody left to kill\n");
 			idle_said = true;
@@ -831,13 +965,13 @@ int main(int argc, char **argv)
 		idle_said = false;
 		if (opt.dry_run) {
 			if (v.pid != last_dry.pid || v.start != last_dry.start)
-				printf("reapd: would kill pid %d (%s) adj %d rss %s (dry run)\n",
-				       v.pid, v.comm, v.adj,
-				       size_str(v.rss, step_s, sizeof(step_s)));
+				printf("reapd: would %s pid %d (%s) adj %d rss %s (dry run)\n",
+				       choice == KILL ? "kill" : "reap", v.pid, v.comm,
+				       v.adj, size_str(v.rss, step_s, sizeof(step_s)));
 			last_dry = v;
 			continue;
 		}
-		if (!kill_victim(&v)) {
+		if (!(choice == KILL ? kill_victim(&v) : adopt_victim(&v))) {
 			timeout = 0;
 			continue;
 		}

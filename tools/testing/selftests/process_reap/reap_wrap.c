@@ -6,7 +6,8 @@
  *   reap_wrap [-u UID] [-f CALL:ERRNO]... [-F CALL:ERRNO]... CMD [ARG]...
  *
  * -f fails every CALL with ERRNO, -F only those whose first argument is not
- * negative (so probes with a bad fd still see the real kernel).  CALL is
+ * negative (probes with a bad fd still see the real kernel) and whose
+ * second, the flags, is not 0.  CALL is
  * try_reap_dying_process, process_mrelease or capset; ERRNO is NOSYS (what
  * an unknown call fails with), EAGAIN, EPERM or 0, which makes the call do
  * nothing and succeed.
@@ -74,14 +75,21 @@ static int add_rule(struct sock_filter *f, int n, const char *spec, bool any_fd)
 	if (nr < 0 || err < 0)
 		print_usage();
 	/*
-	 * A holds the call's number.  On a match, load the low word of the
-	 * first argument: with -F, a negative one skips the RET.
+	 * A holds the call's number.  On a match, with -F, a negative first
+	 * argument (its low word) or a zero second one skips the RET.
 	 */
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 3);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		offsetof(struct seccomp_data, args[0]));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
-		0x80000000U, any_fd ? 0 : 1, 0);
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0,
+		any_fd ? 1 : 5);
+	if (!any_fd) {
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			offsetof(struct seccomp_data, args[0]));
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+			0x80000000U, 3, 0);
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			offsetof(struct seccomp_data, args[1]));
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			0, 1, 0);
+	}
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 		SECCOMP_RET_ERRNO | (err & SECCOMP_RET_DATA));
 	/* Back to the number for the next rule. */
@@ -92,7 +100,7 @@ static int add_rule(struct sock_filter *f, int n, const char *spec, bool any_fd)
 
 int main(int argc, char **argv)
 {
-	struct sock_filter f[4 + 5 * MAX_RULES] = {
+	struct sock_filter f[4 + 7 * MAX_RULES + 1] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, REAP_AUDIT_ARCH, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),

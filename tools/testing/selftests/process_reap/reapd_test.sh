@@ -118,11 +118,19 @@ alive "$victim"
 expect $? "--no-kill killed it"
 result "reap: --no-kill on a live process exits 7"
 
+# EAGAIN for the calls with flags: only --nowait's calls fail.
+reap_wrap -F try_reap_dying_process:EAGAIN reap --no-kill --max 0 "$victim"
+r=$?
+[ "$r" = 7 ]
+expect $? "without --nowait the call went through to the kernel: exit $r, want 7"
 reap_wrap -F try_reap_dying_process:EAGAIN reap --nowait "$victim" 2> "$dir/err"; r=$?
 [ "$r" = 6 ]
 expect $? "--nowait, lock busy: exit $r, want 6"
 grep -q "busy" "$dir/err"
 expect $? "message: $(cat "$dir/err")"
+sleep 0.2
+! alive "$victim"
+expect $? "the target was not killed"
 result "reap: --nowait on a busy target exits 6"
 
 # A 64 MiB victim of small pages, starved on CPU 1: with --max the figure
@@ -147,8 +155,8 @@ b1=$(sed -n '1s/.*freed \([0-9]*\) bytes.* in \([0-9]*\) calls.*/\1 \2/p' "$dir/
 b2=$(sed -n '2s/.*freed \([0-9]*\) bytes.*/\1/p' "$dir/out")
 [ "$r1$r2" = 00 ]
 expect $? "reap exited $r1, then $r2"
-[ "$b1" = "$((16 << 20)) 4" ]
-expect $? "--max 16M --step 4M: freed and calls '$b1', want '$((16 << 20)) 4'"
+[ "${b1% *}" = $((16 << 20)) ] && [ "${b1#* }" -ge 4 ]
+expect $? "--max 16M --step 4M: freed and calls '$b1', want $((16 << 20)) in 4 or more"
 total=$(( $(echo "$b1" | cut -d' ' -f1) + ${b2:-0} ))
 [ "$total" -ge $((32 << 20)) ] && [ "$total" -le $((66 << 20)) ]
 expect $? "freed $total in all, want 32 MiB to 66 MiB"
@@ -203,7 +211,9 @@ for c in CapInh CapAmb; do
 done
 echo "$status" | grep -q "^NoNewPrivs:[[:space:]]*1"
 expect $? "no_new_privs is not set"
-result "reapd: keeps CAP_KILL alone, no_new_privs"
+echo "$status" | grep -q "^Uid:[[:space:]]*65534[[:space:]]"
+expect $? "not running as nobody: $(echo "$status" | grep "^Uid")"
+result "reapd: keeps CAP_KILL alone, no_new_privs, runs as nobody"
 
 order=$(sed -n 's/^reapd: kill pid [0-9]* (\([a-z]*\)).*/\1/p' "$dir/a.log" | tr '\n' ' ')
 [ "$order" = "b a c fg " ]
@@ -265,29 +275,27 @@ grep -q "^reapd: kill pid [0-9]* (b)" "$dir/b.log"
 expect $? "no kill after it"
 result "reapd: goes on when a victim exits before the kill"
 
-# Fallbacks and privileges, at start-up.
-reap_wrap -f try_reap_dying_process:NOSYS reapd --cgroup "$cg" > "$dir/c.log" 2>&1 &
-rpid=$!
-sleep 1
-stop_reapd
-grep -q "falling back to process_mrelease()" "$dir/c.log"
-expect $? "no fallback message"
-grep -q "^reapd: mode mrelease" "$dir/c.log"
-expect $? "$(head -n 2 "$dir/c.log")"
-result "reapd: falls back to process_mrelease without the syscall"
+# Fallbacks: the mode it says at start-up is the one it kills in.
+for fb in "mrelease:process_mrelease()" "kill-only:kill only"; do
+	if [ "${fb%%:*}" = mrelease ]; then
+		set -- -f try_reap_dying_process:NOSYS
+	else
+		set -- -f try_reap_dying_process:NOSYS -f process_mrelease:NOSYS
+	fi
+	start_reapd "$dir/c.log" reap_wrap "$@" reapd --cgroup "$cg"
+	load -r 32 -H 1 a:48:500:bg fg:200:0:fg > "$dir/c.load" 2>&1
+	stop_reapd
+	sed 's/^/# /' "$dir/c.log"
+	grep -q "falling back to ${fb#*:}" "$dir/c.log"
+	expect $? "no fallback message"
+	grep -q "^reapd: mode ${fb%%:*}" "$dir/c.log"
+	expect $? "not in mode ${fb%%:*}"
+	grep -q "^reapd: kill pid [0-9]* (a) .*, mode ${fb%%:*}, " "$dir/c.log"
+	expect $? "no kill of a in mode ${fb%%:*}"
+	result "reapd: falls back to ${fb#*:} and kills"
+done
 
-reap_wrap -f try_reap_dying_process:NOSYS -f process_mrelease:NOSYS \
-	reapd --cgroup "$cg" > "$dir/c.log" 2>&1 &
-rpid=$!
-sleep 1
-stop_reapd
-grep -q "falling back to kill only" "$dir/c.log"
-expect $? "no fallback message"
-grep -q "^reapd: mode kill-only" "$dir/c.log"
-expect $? "$(head -n 2 "$dir/c.log")"
-result "reapd: falls back to kill only without either"
-
-reap_wrap -f capset:0 reapd --cgroup "$cg" > "$dir/c.log" 2>&1; r=$?
+timeout 20 reap_wrap -f capset:0 reapd --cgroup "$cg" > "$dir/c.log" 2>&1; r=$?
 [ "$r" = 1 ]
 expect $? "exit $r with its capabilities kept, want 1"
 grep -q "refusing to run" "$dir/c.log"
