@@ -930,13 +930,13 @@ int main(int argc, char **argv)
 		timeout = opt.interval_ms;
 		for (i = 0; i < npending; i++)
 			pending[i].busy = false;
+		for (i = npending - 1; i >= 0; i--)
+			if (pfd[2 + i].revents & POLLIN)
+				finish_pending(i, "exited");
 		if (pfd[0].revents)
 			break;
 		if (pfd[1].revents & POLLERR)
 			die("%s went away", psi_path);
-		for (i = npending - 1; i >= 0; i--)
-			if (pfd[2 + i].revents & POLLIN)
-				finish_pending(i, "exited");
 
 		avail = available(&total);
 		if (avail < 0)
@@ -993,8 +993,11 @@ int main(int argc, char **argv)
 	for (i = 0; i < npending; i++)
 		pending[i].busy = false;
 	reap_until(LLONG_MAX);
-	for (i = npending - 1; i >= 0; i--)
-		finish_pending(i, "still exiting");
+	for (i = npending - 1; i >= 0; i--) {
+		struct pollfd p = { .fd = pending[i].pidfd, .events = POLLIN };
+
+		finish_pending(i, poll(&p, 1, 0) > 0 ? "exited" : "still exiting");
+	}
 	printf("reapd: stopping: %u kills, %s reaped\n", kills,
 	       size_str(reaped_total, step_s, sizeof(step_s)));
 	return 0;
