@@ -359,7 +359,10 @@ cmd_check() {
 	failed=$(grep -cE '^# not ok [0-9]+ ' "$log" || true)
 	# A test binary that crashed or timed out may leave no subtest line.
 	crashed=$(grep -cE '^not ok [0-9]+ selftests: ' "$log" || true)
-	splats=$(grep -E "$SPLATS" "$log" | grep -v '^#' || true)
+	# Frames of a stack dump (an OOM report's, say) are not splats; the
+	# header of a real one is.
+	splats=$(grep -E "$SPLATS" "$log" | grep -v '^#' |
+		grep -vE '^ +(\? )?[A-Za-z0-9_.]+\+0x[0-9a-f]+/0x[0-9a-f]+' || true)
 
 	echo
 	say "summary"

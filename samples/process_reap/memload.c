@@ -280,14 +280,14 @@ int main(int argc, char **argv)
 	w[fg].died_early = true;
 	for (i = 0; i < fg; i++) {
 		w[i].died_early = dying(w[i].pid);
-		if (waitpid(w[i].pid, &w[i].status, WNOHANG) == w[i].pid)
+		if (waitpid(w[i].pid, &w[i].status, WNOHANG) == w[i].pid) {
 			w[i].died_early = true;
-		else
-			kill(w[i].pid, SIGKILL);
-	}
-	for (i = 0; i < fg; i++)
-		if (!w[i].died_early && waitpid(w[i].pid, &w[i].status, 0) < 0)
+			continue;
+		}
+		kill(w[i].pid, SIGKILL);
+		if (waitpid(w[i].pid, &w[i].status, 0) < 0)
 			fail("waitpid");
+	}
 	for (i = 0; i < n; i++)
 		printf("memload: %s (pid %d): %s\n", w[i].name, w[i].pid,
 		       ending(&w[i]));
