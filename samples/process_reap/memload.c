@@ -88,7 +88,7 @@ static void work(struct worker *w, int ready)
 {
 	struct sched_param idle = { 0 };
 	pthread_t thread;
-	double t0 = now_ms();
+	double next = now_ms();
 	char *p;
 	size_t i;
 	FILE *f;
@@ -116,8 +116,13 @@ static void work(struct worker *w, int ready)
 		fail("pthread_create");
 	for (i = 0; i < w->size; i += 4096) {
 		p[i] = 1;
-		if (w->kind == FG && !(i % MIB))
-			sleep_ms(t0 + (double)i / MIB * 1000 / rate - now_ms());
+		if (w->kind != FG || i % MIB)
+			continue;
+		/* A steady rate: time lost in a stall is not made up in a burst. */
+		next += 1000.0 / rate;
+		if (now_ms() > next + 20)
+			next = now_ms();
+		sleep_ms(next - now_ms());
 	}
 	if (write(ready, "", 1) != 1)
 		fail("write");
