@@ -91,14 +91,25 @@ static enum mode mode;
 static char psi_path[PATH_MAX], cg_rel[PATH_MAX];
 static struct victim pending[MAX_PENDING];
 static int npending;
-/* Processes we failed to kill (an LSM said no, say): never chosen again. */
+/*
+ * Processes never to choose again: victims we are done with (a drained one
+ * may still be dying, with the few pages its robust futex lists need), and
+ * those we failed to kill (an LSM said no, say).  The oldest entry goes.
+ */
+static unsigned int kills;
+static size_t reaped_total;
 static struct {
 	pid_t pid;
 	unsigned long long start;
 } skip[MAX_SKIP];
-static int nskip;
-static unsigned int kills;
-static size_t reaped_total;
+static unsigned int nskip;
+
+static void skip_add(const struct victim *v)
+{
+	skip[nskip % MAX_SKIP].pid = v->pid;
+	skip[nskip % MAX_SKIP].start = v->start;
+	nskip++;
+}
 
 static void die(const char *fmt, ...)
 {
@@ -356,7 +367,7 @@ static bool is_pending(pid_t pid, unsigned long long start)
 	for (i = 0; i < npending; i++)
 		if (pending[i].pid == pid && pending[i].start == start)
 			return true;
-	for (i = 0; i < nskip; i++)
+	for (i = 0; i < MAX_SKIP && i < (int)nskip; i++)
 		if (skip[i].pid == pid && skip[i].start == start)
 			return true;
 	return false;
@@ -506,10 +517,7 @@ static bool kill_victim(struct victim *v)
 failed:
 	fprintf(stderr, "reapd: cannot kill pid %d (%s): %m; skipping it\n",
 		v->pid, v->comm);
-	if (nskip < MAX_SKIP) {
-		skip[nskip].pid = v->pid;
-		skip[nskip++].start = v->start;
-	}
+	skip_add(v);
 close_pidfd:
 	if (v->pidfd >= 0)
 		close(v->pidfd);
@@ -545,6 +553,7 @@ static void add_pending(const struct victim *v)
 
 static void finish_pending(int i, const char *how)
 {
+	skip_add(&pending[i]);
 	reaped_total += pending[i].bytes;
 	log_kill(&pending[i], how);
 	close(pending[i].pidfd);
@@ -639,6 +648,7 @@ static void release_victim(struct victim *v)
 		return;
 	}
 	log_kill(v, "released");
+	skip_add(v);
 	close(v->pidfd);
 }
 
