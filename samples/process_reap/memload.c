@@ -158,35 +158,11 @@ static int parse(const char *arg, struct worker *w)
 /* Killed or exiting, but not yet gone: it is not "alive at the end". */
 static bool dying(pid_t pid)
 {
-	char path[64], buf[2048], *p;
-	unsigned long flags = 0;
-	char state = 0;
-	size_t n;
-	FILE *f;
+	struct stat_line s;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
+	if (read_stat(pid, &s))
 		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	/* state, then ppid pgrp session tty_nr tpgid, then flags */
-	if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
-		return false;
-	if (state == 'Z' || flags & 0x4)	/* PF_EXITING */
-		return true;
-	/* Or a SIGKILL it has not had the CPU to act on yet. */
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strstr(buf, "ShdPnd:");
-	return p && strtoull(p + 7, NULL, 16) & (1ULL << (SIGKILL - 1));
+	return s.state == 'Z' || s.flags & PF_EXITING || kill_pending(pid);
 }
 
 static const char *ending(struct worker *w)

@@ -34,8 +34,6 @@
 
 #include "reap_sys.h"
 
-#define PF_EXITING	0x00000004
-#define PF_KTHREAD	0x00200000
 #define OOM_SCORE_ADJ_MIN (-1000)
 #define MAX_PENDING	64
 #define MAX_SKIP	64
@@ -157,21 +155,6 @@ static void print_usage(FILE *f)
 		"SIGINT stops it.\n");
 }
 
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return n;
-}
-
 static long long meminfo_bytes(const char *key)
 {
 	char buf[4096], *p;
@@ -282,40 +265,6 @@ static int parse_size(const char *s, struct level *l)
 	return 0;
 }
 
-/* Fields of /proc/PID/stat after the command name. */
-struct stat_line {
-	char comm[16];
-	char state;
-	unsigned long flags;
-	unsigned long long start;
-	long rss;
-};
-
-static int read_stat(pid_t pid, struct stat_line *s)
-{
-	char path[64], buf[1024], *open_paren, *close_paren;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	open_paren = strchr(buf, '(');
-	close_paren = strrchr(buf, ')');
-	if (!open_paren || !close_paren)
-		return -1;
-	n = close_paren - open_paren - 1;
-	if (n >= sizeof(s->comm))
-		n = sizeof(s->comm) - 1;
-	memcpy(s->comm, open_paren + 1, n);
-	s->comm[n] = '\0';
-	/* state ppid pgrp session tty tpgid flags ... starttime vsize rss */
-	if (sscanf(close_paren + 2,
-		   "%c %*d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu %*u %ld",
-		   &s->state, &s->flags, &s->start, &s->rss) != 4)
-		return -1;
-	return 0;
-}
-
 static int read_int(pid_t pid, const char *file, int *val)
 {
 	char path[64], buf[32];
@@ -325,19 +274,6 @@ static int read_int(pid_t pid, const char *file, int *val)
 		return -1;
 	*val = atoi(buf);
 	return 0;
-}
-
-/* SIGKILL pending for the whole process: someone has killed it already. */
-static bool kill_pending(pid_t pid)
-{
-	char path[64], buf[2048], *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_file(path, buf, sizeof(buf)) < 0)
-		return true;
-	/* At a line start: the Name: line is the process's to choose. */
-	p = strstr(buf, "\nShdPnd:");
-	return p && strtoull(p + 8, NULL, 16) & (1ULL << (SIGKILL - 1));
 }
 
 static bool in_cgroup(pid_t pid)

@@ -72,6 +72,25 @@ alive() {
 	kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$1/status"
 }
 
+# start_load LOG WORKER ARGS...: memload ARGS in the background, pid in
+# $load_pid, once WORKER holds its memory.
+start_load() {
+	log=$1 worker=$2
+	shift 2
+	memload "$@" > "$log" 2>&1 &
+	load_pid=$!
+	bg_pids="$bg_pids $load_pid"
+	for _ in $(seq 100); do
+		grep -q "^memload: $worker (pid" "$log" && return 0
+		sleep 0.1
+	done
+}
+
+# pid_of WORKER LOG: the pid memload gave WORKER.
+pid_of() {
+	sed -n "s/^memload: $1 (pid \([0-9]*\)).*/\1/p" "$2" | head -n 1
+}
+
 # ---- reap, the CLI: one exit code per failure, and the bytes it freed.
 reap > /dev/null 2>&1; r1=$?
 reap --max lots 1 > /dev/null 2>&1; r2=$?
@@ -138,14 +157,9 @@ result "reap: --nowait on a busy target exits 6"
 # with --no-kill as it is dying now.  The two never add up to more than it
 # had; the scheduler may let a woken victim free some itself, so the total
 # may be short of it, but not by half.
-memload -c 1 -H 60 v:64:0:bg h:1:0:fg > "$dir/load" 2>&1 &
-load=$!
-bg_pids="$bg_pids $load"
-for _ in $(seq 100); do
-	grep -q 'h (pid' "$dir/load" && break
-	sleep 0.1
-done
-v=$(sed -n 's/^memload: v (pid \([0-9]*\)).*/\1/p' "$dir/load")
+start_load "$dir/load" h -c 1 -H 60 v:64:0:bg h:1:0:fg
+load=$load_pid
+v=$(pid_of v "$dir/load")
 taskset -c 0 reap --max 16M --step 4M "$v" > "$dir/out" 2>&1; r1=$?
 taskset -c 0 reap --no-kill "$v" >> "$dir/out" 2>&1; r2=$?
 kill -9 "$load"
@@ -319,14 +333,8 @@ result "reapd: --help and bad arguments"
 
 # System-wide, dry run: the system's MemAvailable and PSI file, and the
 # victim named but alive.
-memload -H 30 x:8:1000:bg y:1:0:fg > "$dir/d.load" 2>&1 &
-load_pid=$!
-bg_pids="$bg_pids $load_pid"
-for _ in $(seq 100); do
-	grep -q 'y (pid' "$dir/d.load" && break
-	sleep 0.1
-done
-x=$(sed -n 's/^memload: x (pid \([0-9]*\)).*/\1/p' "$dir/d.load")
+start_load "$dir/d.load" y -H 30 x:8:1000:bg y:1:0:fg
+x=$(pid_of x "$dir/d.load")
 start_reapd "$dir/d.log" reapd --dry-run --low 100% --target 100%
 sleep 1
 stop_reapd
