@@ -272,9 +272,11 @@ expect $? "no closing line"
 result "reapd: stops cleanly on SIGTERM"
 
 # A victim that exits on its own between the choice and the kill.
-# The victims run at normal priority so that a SIGTERM ends one at once.
-start_reapd "$dir/b.log" reapd --cgroup "$cg" --kill-delay 2000
-load -r 16 -H 2 a:48:500:sys b:48:400:sys c:48:300:sys fg:160:0:fg > "$dir/b.load" 2>&1 &
+# The victims run at normal priority so that a SIGTERM ends one at once;
+# reapd acts below 51 MiB, more than fg grows (16 MiB/s) in the 2 s delay,
+# so the kernel's OOM killer does not take the next one first.
+start_reapd "$dir/b.log" reapd --cgroup "$cg" --low 20% --target 25% --kill-delay 2000
+load -r 16 -H 3 a:48:500:sys b:48:400:sys c:48:300:sys fg:120:0:fg > "$dir/b.load" 2>&1 &
 load_pid=$!
 first=
 for _ in $(seq 200); do
