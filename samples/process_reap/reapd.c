@@ -86,6 +86,7 @@ struct victim {
 };
 
 static enum mode mode;
+static long long mem_total;	/* MemTotal, read once at start-up */
 static char psi_path[PATH_MAX], cg_rel[PATH_MAX];
 static struct victim pending[MAX_PENDING];
 static int npending;
@@ -199,21 +200,18 @@ static long long cg_inactive_file(void)
  */
 static long long available(long long *total)
 {
-	long long max, cur, t;
+	long long max, cur;
 
-	t = meminfo_bytes("MemTotal:");
 	if (total)
-		*total = t;
+		*total = mem_total;
 	if (!opt.cgroup)
-		return t < 0 ? -1 : meminfo_bytes("MemAvailable:");
+		return meminfo_bytes("MemAvailable:");
 	max = cg_value("memory.max");
 	cur = cg_value("memory.current") - cg_inactive_file();
-	if (max < 0 || (t > 0 && max > t))
-		max = t;
+	if (max < 0 || max > mem_total)
+		max = mem_total;
 	if (total)
 		*total = max;
-	if (max < 0)
-		return -1;
 	return cur < max ? max - cur : 0;
 }
 
@@ -853,7 +851,8 @@ int main(int argc, char **argv)
 		die("signalfd: %m");
 	drop_privileges();
 
-	if (available(&total) < 0)
+	mem_total = meminfo_bytes("MemTotal:");
+	if (mem_total < 0 || available(&total) < 0)
 		die("cannot read the memory available: %m");
 	if (level_bytes(&opt.low, total) > level_bytes(&opt.target, total))
 		die("--low is above --target");
