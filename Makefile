@@ -9,7 +9,12 @@
 #   make check-noreap  the same with CONFIG_PROCESS_REAP=n: builds, ENOSYS
 #   make check-debug   the same on a lockdep/KASAN/kmemleak kernel (3000
 #                stress cycles, STRESS_CYCLES=...); a splat or a leak of ours fails
-#   make lint    checkpatch --strict, sparse, W=1, kernel-doc, shellcheck
+#   make lint    checkpatch --strict, sparse, W=1, kernel-doc, shellcheck,
+#                then make docs
+#   make docs    htmldocs for userspace-api, kernel-doc, mandoc -Tlint
+#   make series  write out/series (git format-patch + cover letter), then
+#                git am it on pristine 6.12, checkpatch and build each patch
+#   make cross   build i386 and arm64 kernels with the syscall wired
 #   make clean   remove build output but keep the unpacked tree and ccache
 #   make distclean  remove build/ entirely
 #
@@ -17,11 +22,12 @@
 
 HARNESS := harness/harness.sh
 
-.PHONY: all run check bench check-noreap check-debug lint kernel deps clean distclean
+.PHONY: all run check bench check-noreap check-debug lint docs series cross \
+	kernel deps clean distclean
 
 all: check
 
-run check kernel deps bench lint:
+run check kernel deps bench lint docs series cross:
 	@$(HARNESS) $@
 
 check-noreap:
@@ -31,7 +37,7 @@ check-debug:
 	@FLAVOR=debug $(HARNESS) check
 
 clean:
-	rm -rf build/obj-* build/guest-* build/*.log build/*.status
+	rm -rf build/obj-* build/guest-* build/*.log build/*.status out
 
 distclean:
 	rm -rf build

@@ -12,14 +12,20 @@
 #   harness.sh run         boot and show the syscall at work
 #   harness.sh bench       boot, run the benchmark, write results/ and plot
 #   harness.sh exec CMD    boot and run the shell command CMD in the guest
-#   harness.sh lint        checkpatch, sparse, W=1, kernel-doc, shellcheck
+#   harness.sh lint        checkpatch, sparse, W=1, kernel-doc, shellcheck, docs
+#   harness.sh docs        htmldocs (userspace-api), kernel-doc, mandoc -Tlint
+#   harness.sh series [--no-verify]
+#                          write out/series, git am it on pristine sources,
+#                          checkpatch and build the kernel after each patch
+#   harness.sh cross       build i386 and arm64 (CROSS_ARCHS) kernels
 #
 # Environment: QEMU_ACCEL=kvm opts into KVM (nested KVM hangs on some
 # hosts, so TCG is the default), VM_TIMEOUT (seconds), JOBS, BENCH_ARGS
 # (reap_bench's options, for example "-r 1 starved"), FLAVOR (noreap: the
 # syscall compiled out; debug: lockdep, KASAN, kmemleak...), STRESS_CYCLES
 # (reap_stress cycles in the debug lane, default 3000: a cycle is about 15
-# times slower there; 10000 elsewhere).
+# times slower there; 10000 elsewhere), SERIES_OUT (default out/series),
+# CROSS_ARCHS (default "i386 arm64").
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -209,6 +215,12 @@ cmd_refresh() {
 }
 
 config_fragments() {
+	if [ "$FLAVOR" = cross ]; then
+		echo "$ROOT/harness/config/cross.config"
+		[ ! -f "$ROOT/harness/config/cross-$ARCH.config" ] ||
+			echo "$ROOT/harness/config/cross-$ARCH.config"
+		return 0
+	fi
 	echo "$ROOT/harness/config/base.config"
 	echo "$ROOT/tools/testing/selftests/process_reap/config"
 	if [ -n "$FLAVOR" ]; then
@@ -216,9 +228,19 @@ config_fragments() {
 	fi
 }
 
+# The kernel's name for $ARCH, and the cross compiler's prefix.
+karch() { echo "${ARCH/x86_64/x86}"; }
+cross_prefix() {
+	case "$ARCH" in
+	arm64) echo aarch64-linux-gnu- ;;
+	esac
+}
+
 kmake() {
-	make -C "$SRC" O="$OBJ" ARCH="${ARCH/x86_64/x86}" -j"$JOBS" \
-		CC="ccache gcc" HOSTCC="ccache gcc" "$@"
+	local cross
+	cross=$(cross_prefix)
+	make -C "$SRC" O="$OBJ" ARCH="$(karch)" CROSS_COMPILE="$cross" \
+		-j"$JOBS" CC="ccache ${cross}gcc" HOSTCC="ccache gcc" "$@"
 }
 
 cmd_config() {
@@ -232,7 +254,7 @@ cmd_config() {
 	say "configuring: tinyconfig + $(config_fragments | xargs -n1 basename | tr '\n' ' ')"
 	logged "$B/config.log" "tinyconfig" kmake tinyconfig
 	# shellcheck disable=SC2046
-	logged "$B/config.log" "merge_config" env ARCH=x86 \
+	logged "$B/config.log" "merge_config" env ARCH="$(karch)" \
 		"$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" \
 		"$OBJ/.config" $(config_fragments)
 	logged "$B/config.log" "olddefconfig" kmake olddefconfig
@@ -262,8 +284,16 @@ cmd_kernel() {
 	say "kernel: $(kmake -s kernelrelease 2>/dev/null)"
 }
 
+# The program between a man page's "SRC BEGIN" and "SRC END" comments, as
+# the man-pages project extracts its examples: roff escapes undone.
+man_example() {
+	sed -n '/^\.\\" SRC BEGIN/,/^\.\\" SRC END/p' "$1" |
+		sed -e '1d;$d' -e '/^\.E[XE]$/d' -e 's/^\\&$//' \
+			-e 's/\\-/-/g' -e 's/\\e/\\/g'
+}
+
 cmd_guest() {
-	local ksft=$GUEST/root/ksft
+	local ksft=$GUEST/root/ksft page name
 	say "building the selftests (static)"
 	rm -rf "$GUEST"
 	mkdir -p "$GUEST/root"
@@ -277,6 +307,17 @@ cmd_guest() {
 		O="$GUEST/root/usr/bin" KHDR_INCLUDES="-isystem $OBJ/usr/include" \
 		LDFLAGS=-static CC="ccache gcc"
 	cp "$SRC/samples/process_reap/demo.sh" "$GUEST/root/usr/bin/reap-demo"
+	say "building the man pages' examples (static)"
+	mkdir -p "$GUEST/root/usr/lib/man-examples"
+	for page in "$ROOT"/man/man2/*.2; do
+		name=$(basename "$page" .2)
+		man_example "$page" > "$GUEST/$name.c"
+		[ -s "$GUEST/$name.c" ] || continue
+		logged "$B/samples.log" "$name.c" ccache gcc -Wall -Werror -O2 \
+			-isystem "$OBJ/usr/include" -static \
+			-o "$GUEST/root/usr/lib/man-examples/$name" "$GUEST/$name.c"
+	done
+	cp "$ROOT/harness/guest/man-examples" "$GUEST/root/usr/bin/man-examples"
 	say "packing the initramfs"
 	cp /bin/busybox "$GUEST/root/bin/busybox"
 	cp "$ROOT/harness/guest/init" "$GUEST/root/init"
@@ -457,7 +498,7 @@ LINT_OBJS="mm/process_reap.o mm/rmap.o mm/memory.o mm/huge_memory.o kernel/exit.
 # '*'" after FIXTURE_DATA(reap), a type checkpatch cannot see through the
 # kselftest harness's macro.
 cmd_lint() {
-	local PACKAGES="$PACKAGES sparse shellcheck python3-ply python3-git"
+	local PACKAGES="$PACKAGES sparse shellcheck python3-ply python3-git python3-sphinx mandoc"
 	local bad=0 out p
 	cmd_deps
 	cmd_kernel
@@ -492,17 +533,380 @@ cmd_lint() {
 
 	say "kernel-doc -Wall -Werror"
 	out=$(scripts/kernel-doc -none -Wall -Werror mm/process_reap.c \
-		include/uapi/linux/process_reap.h 2>&1) || bad=1
+		include/uapi/linux/process_reap.h \
+		include/trace/events/process_reap.h 2>&1) || bad=1
 	printf '    %s\n' "${out:-quiet}"
 
 	say "shellcheck"
 	cd "$ROOT"
 	out=$(shellcheck harness/*.sh harness/guest/init harness/guest/timeout \
+		harness/guest/man-examples \
 		.ci/run tools/testing/selftests/process_reap/*.sh \
 		samples/process_reap/*.sh 2>&1) || bad=1
 	printf '    %s\n' "${out:-clean}"
 	[ "$bad" = 0 ] || die "lint found problems"
+	cmd_docs
 	say "lint: clean"
+}
+
+# --- make docs: the userspace-api page and the man page ---
+
+# Sphinx over userspace-api (Debian's python3-sphinx): no warning may name
+# our files, and the page must carry the syscall's kernel-doc.  mandoc
+# -Tlint on the man pages.
+cmd_docs() {
+	local PACKAGES="$PACKAGES python3-sphinx mandoc" out=$B/obj-docs
+	local log=$B/docs.log html bad=0 msg
+	cmd_deps
+	cmd_tree --keep
+	say "kernel-doc -Wall -Werror on our sources"
+	msg=$(cd "$SRC" && scripts/kernel-doc -none -Wall -Werror mm/process_reap.c \
+		include/uapi/linux/process_reap.h \
+		include/trace/events/process_reap.h 2>&1) || bad=1
+	printf '    %s\n' "${msg:-quiet}"
+
+	say "make htmldocs SPHINXDIRS=userspace-api"
+	rm -rf "$out/Documentation/output/userspace-api"
+	mkdir -p "$out"
+	logged "$log" "htmldocs" make -C "$SRC" O="$out" SPHINXDIRS=userspace-api \
+		SPHINXOPTS=-q htmldocs
+	msg=$(grep -iE 'warning|error' "$log" | grep -E 'process_reap|try_reap' || true)
+	html=$out/Documentation/output/userspace-api/process_reap.html
+	if [ -n "$msg" ]; then
+		printf '    %s\n' "$msg"
+		bad=1
+	elif ! grep -q 'sys_try_reap_dying_process' "$html" 2>/dev/null; then
+		echo "    $html lacks the syscall's kernel-doc"
+		bad=1
+	else
+		echo "    no warning for our files ($(grep -ciE 'warning' "$log" || true) elsewhere); kernel-doc pulled into ${html#"$B"/}"
+	fi
+
+	say "mandoc -Tlint"
+	msg=$(mandoc -Tlint "$ROOT"/man/man2/*.2 2>&1) || bad=1
+	printf '    %s\n' "${msg:-clean}"
+	[ "$bad" = 0 ] || die "docs: problems above"
+}
+
+# --- make cross: build for other architectures ---
+
+# Build one architecture's kernel with our change, then check that our
+# code compiled, without a warning, and that the syscall got its number
+# in every table of that architecture (scripts/checksyscalls.sh, run by
+# the build, warns about a syscall i386 has and this one lacks).
+cross_one() {
+	local log=$B/cross-$ARCH.log image=bzImage tables=1 found
+	[ "$ARCH" != arm64 ] || { image=Image; tables=2; }
+	cmd_config
+	say "building $ARCH ($image)"
+	logged "$log" "$ARCH build" kmake "$image"
+	if grep -E 'warning: .*(try_reap|process_reap)' "$log"; then
+		echo "    not ok: $ARCH: warnings about our code (above)"
+		return 1
+	fi
+	if [ ! -f "$OBJ/mm/process_reap.o" ]; then
+		echo "    not ok: $ARCH: mm/process_reap.o was not built"
+		return 1
+	fi
+	# shellcheck source=syscall.conf disable=SC1091
+	. "$ROOT/harness/syscall.conf"
+	found=$(grep -rlE "^#define __NR_(compat_)?try_reap_dying_process $SYSCALL_NR\$" \
+		"$OBJ/arch/$(karch | sed 's/i386/x86/')/include/generated" | wc -l)
+	if [ "$found" -lt "$tables" ]; then
+		echo "    not ok: $ARCH: __NR_try_reap_dying_process $SYSCALL_NR in $found of $tables generated headers"
+		return 1
+	fi
+	echo "    ok: $ARCH: builds, our code warning-free, checksyscalls.sh silent, number $SYSCALL_NR in $found generated header(s)"
+}
+
+cross_arch() {
+	local ARCH=$1 FLAVOR=cross OBJ=$B/obj-$KVER-$1-cross
+	cross_one
+}
+
+cmd_cross() {
+	local PACKAGES="$PACKAGES gcc-aarch64-linux-gnu" a passed=0 failed=0
+	cmd_deps
+	cmd_tree --keep
+	for a in ${CROSS_ARCHS:-i386 arm64}; do
+		if (cross_arch "$a"); then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1))
+		fi
+	done
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+}
+
+# --- make series: our change as a git format-patch series ---
+
+SERIES_OUT=${SERIES_OUT:-$ROOT/out/series}
+STRIP_TRACE_FILES="mm/process_reap.c Documentation/userspace-api/process_reap.rst
+	tools/testing/selftests/process_reap/Makefile
+	tools/testing/selftests/process_reap/config
+	tools/testing/selftests/process_reap/.gitignore"
+
+# A file of ours as it reads before the trace events patch: the lines
+# that patch adds are left out.
+before_trace() {
+	case "$1" in
+	mm/process_reap.c)
+		sed -e '/^#define CREATE_TRACE_POINTS$/d' \
+			-e '/^#include <trace\/events\/process_reap.h>$/d' \
+			-e '/trace_process_reap_/d' "$ROOT/$1" | cat -s ;;
+	*.rst)
+		sed '/^Trace events$/,$d' "$ROOT/$1" |
+			awk '{ l[NR] = $0 } END {
+				for (n = NR; n > 0 && l[n] == ""; n--) ;
+				for (i = 1; i <= n; i++) print l[i] }' ;;
+	*/Makefile) sed 's/ reap_trace$//' "$ROOT/$1" ;;
+	*/config) sed '/^CONFIG_FTRACE=/d; /^CONFIG_ENABLE_DEFAULT_TRACERS=/d' "$ROOT/$1" ;;
+	*/.gitignore) sed '/^reap_trace$/d' "$ROOT/$1" ;;
+	esac
+}
+
+# series_add WT STAGE PATH...: copy files of ours into the work tree;
+# STAGE "early" takes the version before the trace events patch.
+series_add() {
+	local wt=$1 stage=$2 f
+	shift 2
+	for f in "$@"; do
+		mkdir -p "$wt/$(dirname "$f")"
+		if [ "$stage" = early ] && [[ " $STRIP_TRACE_FILES " == *[[:space:]]"$f"[[:space:]]* ]]; then
+			before_trace "$f" > "$wt/$f"
+		else
+			cp "$ROOT/$f" "$wt/$f"
+		fi
+		git -C "$wt" add -f "$f"
+	done
+}
+
+# series_apply WT PATCH...: apply patches of patches/$KVER to the index.
+series_apply() {
+	local wt=$1 p
+	shift
+	for p in "$@"; do
+		git -C "$wt" apply --index "$ROOT/patches/$KVER/$p"-*.patch ||
+			die "patches/$KVER/$p-*.patch does not apply in the series"
+	done
+}
+
+# The MAINTAINERS entry grows with the files: each patch that adds one
+# lists it, so checkpatch finds MAINTAINERS updated where files are added.
+series_maintainers() {
+	local wt=$1 tmp
+	tmp=$(mktemp -d)
+	git -C "$wt" show base:MAINTAINERS > "$tmp/MAINTAINERS"
+	(cd "$tmp" && git apply "$ROOT/patches/$KVER/"0004-*.patch) ||
+		die "0004 does not apply to MAINTAINERS"
+	# Until the first file exists, there is no entry at all.
+	awk -v wt="$wt" '
+		/^PROCESS REAP$/ { entry = 1; buf = ""; files = 0 }
+		entry && /^$/ {
+			entry = 0
+			if (files)
+				printf "%s\n", buf
+			next
+		}
+		entry && /^F:\t/ && system("test -e \"" wt "/" substr($0, 4) "\"") {
+			next
+		}
+		entry {
+			files += /^F:\t/
+			buf = buf $0 "\n"
+			next
+		}
+		{ print }' "$tmp/MAINTAINERS" > "$wt/MAINTAINERS"
+	rm -rf "$tmp"
+	git -C "$wt" add MAINTAINERS
+}
+
+# series_commit WT MSG: commit what is staged; MSG is a series/*.txt
+# file or a patch whose header (Subject, body) becomes the message.
+series_commit() {
+	local wt=$1 msg=$2 text
+	case "$msg" in
+	*.patch) text=$(sed -n '/^Subject: /,/^---$/p' "$msg" |
+			sed -e 's/^Subject: //' -e '/^---$/d' -e '/^Signed-off-by: /d') ;;
+	*) text=$(sed "s/@NR@/$SYSCALL_NR/g; s/@ALPHA_NR@/$((SYSCALL_NR + 110))/g" "$msg") ;;
+	esac
+	series_maintainers "$wt"
+	printf '%s\n' "$text" | git -C "$wt" commit -q -s -F - ||
+		die "nothing to commit for $(basename "$msg")"
+}
+
+# Build the series commit by commit in a work tree at the pristine base.
+series_build_commits() {
+	local wt=$1 sel=tools/testing/selftests/process_reap f
+	local early_sel=()
+	for f in "$ROOT/$sel"/* "$ROOT/$sel"/.gitignore; do
+		f=${f#"$ROOT"/}
+		[ "$f" = "$sel/reap_trace.c" ] || early_sel+=("$f")
+	done
+	series_apply "$wt" 0001
+	series_commit "$wt" "$ROOT/patches/$KVER/"0001-*.patch
+	series_apply "$wt" 0002
+	series_commit "$wt" "$ROOT/patches/$KVER/"0002-*.patch
+	series_apply "$wt" 0003
+	series_add "$wt" early mm/process_reap.c include/uapi/linux/process_reap.h
+	"$ROOT/harness/wireup.sh" edit "$wt" core
+	git -C "$wt" add -u
+	series_commit "$wt" "$ROOT/series/3-core.txt"
+	"$ROOT/harness/wireup.sh" edit "$wt" tables
+	git -C "$wt" add -u
+	series_commit "$wt" "$ROOT/series/4-wireup.txt"
+	series_apply "$wt" 0005
+	series_add "$wt" early "${early_sel[@]}"
+	series_commit "$wt" "$ROOT/series/5-selftests.txt"
+	# shellcheck disable=SC2046
+	series_add "$wt" final $(cd "$ROOT" && git ls-files samples/process_reap)
+	series_commit "$wt" "$ROOT/series/6-samples.txt"
+	series_apply "$wt" 0006
+	series_add "$wt" early Documentation/userspace-api/process_reap.rst
+	series_commit "$wt" "$ROOT/series/7-docs.txt"
+	series_add "$wt" final include/trace/events/process_reap.h \
+		mm/process_reap.c Documentation/userspace-api/process_reap.rst \
+		"$sel"/reap_trace.c "$sel"/Makefile "$sel"/config "$sel"/.gitignore
+	series_commit "$wt" "$ROOT/series/8-trace.txt"
+}
+
+# A work tree of the pristine kernel, detached at base.
+series_worktree() {
+	local wt=$1
+	if [ -e "$wt/.git" ]; then
+		git -C "$wt" am --abort > /dev/null 2>&1 || true
+		git -C "$wt" checkout -q -f --detach base
+		git -C "$wt" clean -q -f -d -x
+	else
+		rm -rf "$wt"
+		git -C "$SRC" worktree prune
+		logged "$B/series.log" "git worktree" \
+			git -C "$SRC" worktree add -q --detach "$wt" base
+	fi
+}
+
+series_write() {
+	local wt=$B/series-tree name email date cover
+	name=$(git -C "$ROOT" config user.name) ||
+		die "no git user.name: Signed-off-by comes from the repository's git identity"
+	email=$(git -C "$ROOT" config user.email) ||
+		die "no git user.email: Signed-off-by comes from the repository's git identity"
+	# The last commit's date, so the same repository writes the same series.
+	date=$(git -C "$ROOT" log -1 --format=%cD)
+	export GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email
+	export GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email
+	export GIT_AUTHOR_DATE=$date GIT_COMMITTER_DATE=$date
+	# shellcheck source=syscall.conf disable=SC1091
+	. "$ROOT/harness/syscall.conf"
+
+	say "writing the series in $wt"
+	series_worktree "$wt"
+	series_build_commits "$wt"
+	# The series must end where make check's tree is.
+	(cd "$SRC" && xargs git diff base -- < .git/harness-synced) > "$B/series.want"
+	git -C "$wt" diff base HEAD > "$B/series.have"
+	cmp -s "$B/series.want" "$B/series.have" ||
+		die "the series does not end at our change: diff $B/series.want $B/series.have"
+
+	rm -rf "$SERIES_OUT"
+	git -C "$wt" format-patch -q --cover-letter --thread=shallow \
+		--base=base -o "$SERIES_OUT" base..HEAD
+	cover=$(echo "$SERIES_OUT"/0000-*.patch)
+	series_cover "$cover"
+	say "series: $(find "$SERIES_OUT" -name '*.patch' | wc -l) files in ${SERIES_OUT#"$ROOT"/}"
+	(cd "$SERIES_OUT" && ls -1) | sed 's/^/    /'
+}
+
+series_kmake() {
+	local SRC=$1 OBJ=$2 what=$3
+	shift 3
+	logged "$B/series-build.log" "$what" kmake "$@"
+}
+
+# git am the series onto the pristine tree, checkpatch --strict each patch
+# (0 errors, 0 warnings) and build the kernel after each one, with make
+# check's configuration, so that the series bisects.
+series_verify() {
+	local wt=$B/series-check obj=$B/obj-$KVER-$ARCH-series p out c n=0
+	local passed=0 failed=0 patches
+	patches=$(find "$SERIES_OUT" -name '[0-9]*.patch' ! -name '0000-*' | sort)
+	series_worktree "$wt"
+	say "git am onto pristine $KVER"
+	# shellcheck disable=SC2086
+	if git -C "$wt" am -q $patches > "$B/series.log" 2>&1; then
+		echo "    ok: $(echo "$patches" | wc -l) patches applied"
+		passed=$((passed + 1))
+	else
+		sed 's/^/    /' "$B/series.log"
+		echo "    not ok: git am"
+		echo "$passed passed, $((failed + 1)) failed"
+		return 1
+	fi
+
+	say "checkpatch --strict on each patch"
+	export PATH=/usr/bin:$PATH
+	for p in $patches; do
+		out=$(cd "$wt" || exit
+			scripts/checkpatch.pl --strict --no-summary --terse "$p" || true)
+		if grep -qE ': (ERROR|WARNING):' <<< "$out"; then
+			failed=$((failed + 1))
+			printf '    not ok: %s\n' "${p##*/}"
+			printf '%s\n' "$out" | sed 's/^/      /'
+		else
+			passed=$((passed + 1))
+			printf '    ok: %s%s\n' "${p##*/}" "${out:+ (CHECKs: $(wc -l <<< "$out"))}"
+		fi
+	done
+
+	say "building the kernel after each patch ($obj)"
+	mkdir -p "$obj"
+	# make check's configuration; options a patch has yet to add drop out
+	# of .config until it does.
+	cp "$OBJ/.config" "$obj/.config"
+	for c in $(git -C "$wt" rev-list --reverse base..HEAD); do
+		n=$((n + 1))
+		git -C "$wt" checkout -q "$c"
+		if (series_kmake "$wt" "$obj" "build after patch $n" olddefconfig bzImage) &&
+		   ! grep -E ' warning: ' "$B/series-build.log"; then
+			passed=$((passed + 1))
+			echo "    ok: builds after $(git -C "$wt" log -1 --format=%s "$c")"
+		else
+			failed=$((failed + 1))
+			echo "    not ok: build after $(git -C "$wt" log -1 --format=%s "$c")"
+		fi
+	done
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+}
+
+cmd_series() {
+	local PACKAGES="$PACKAGES python3-ply python3-git"
+	cmd_deps
+	cmd_kernel
+	series_write
+	[ "${1:-}" = --no-verify ] || series_verify
+}
+
+# Fill in format-patch's cover letter from series/cover.txt, with the
+# benchmark's figures from results/bench.md.
+series_cover() {
+	local cover=$1 figures=$B/series.figures body=$B/series.cover
+	awk '/^\| # \|/ { on = 1 } on && !/^\|/ { exit } on' \
+		"$ROOT/results/bench.md" > "$figures"
+	[ -s "$figures" ] || die "no figures table in results/bench.md"
+	sed -e '1,2d' -e "s/@NR@/$SYSCALL_NR/g" \
+		-e "s/@ALPHA_NR@/$((SYSCALL_NR + 110))/g" \
+		-e "/^@FIGURES@$/{r $figures" -e 'd}' "$ROOT/series/cover.txt" > "$body"
+	awk -v subj="$(head -n 1 "$ROOT/series/cover.txt")" -v body="$body" '
+		/\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subj) }
+		/^\*\*\* BLURB HERE \*\*\*$/ {
+			while ((getline line < body) > 0)
+				print line
+			next
+		}
+		{ print }' "$cover" > "$cover.new"
+	mv "$cover.new" "$cover"
 }
 
 # Replace the README's text between the bench markers with bench.md.
@@ -548,6 +952,6 @@ cmd_bench() {
 }
 
 case "${1:-}" in
-deps | tree | refresh | config | kernel | guest | check | run | bench | lint | exec) cmd=$1; shift; "cmd_$cmd" "$@" ;;
-*) sed -n '4,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+deps | tree | refresh | config | kernel | guest | check | run | bench | lint | exec | series | cross | docs) cmd=$1; shift; "cmd_$cmd" "$@" ;;
+*) sed -n '4,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -4,7 +4,10 @@
 # Wire try_reap_dying_process into every syscall table of a kernel tree.
 #
 #   wireup.sh files      list the files it edits
-#   wireup.sh edit DIR   edit those files below DIR (copies of pristine ones)
+#   wireup.sh edit DIR [core|tables]
+#                        edit those files below DIR (copies of pristine
+#                        ones): the declarations (core), the syscall
+#                        tables, or both
 #
 # Each entry goes right after mseal's, in that table's own columns.  The
 # number comes from syscall.conf, so moving it is one edit there.
@@ -69,7 +72,7 @@ insert_after() {
 	fi
 }
 
-edit_tree() {
+edit_tables() {
 	local dir=$1 line file abi off cols entry
 	for line in $tables; do
 		IFS='|' read -r file abi off cols <<< "$line"
@@ -82,6 +85,10 @@ edit_tree() {
 	insert_after "$file" "#define __NR_$name $nr
 __SYSCALL(__NR_$name, sys_$name)" "__SYSCALL(__NR_mseal, sys_mseal)"
 	sed -i "s/^#define __NR_syscalls [0-9]*$/#define __NR_syscalls $((nr + 1))/" "$file"
+}
+
+edit_core() {
+	local dir=$1
 
 	insert_after "$dir/include/linux/syscalls.h" \
 		"asmlinkage long sys_$name(int pidfd, unsigned int flags, size_t max_bytes);" \
@@ -92,6 +99,14 @@ __SYSCALL(__NR_$name, sys_$name)" "__SYSCALL(__NR_mseal, sys_mseal)"
 
 case "${1:-}" in
 files) list_files ;;
-edit) edit_tree "${2:?usage: wireup.sh edit DIR}" ;;
-*) echo "usage: wireup.sh files | edit DIR" >&2; exit 2 ;;
+edit)
+	dir=${2:?usage: wireup.sh edit DIR [core|tables]}
+	case "${3:-all}" in
+	core) edit_core "$dir" ;;
+	tables) edit_tables "$dir" ;;
+	all) edit_core "$dir"; edit_tables "$dir" ;;
+	*) echo "wireup.sh: core, tables or nothing, not '$3'" >&2; exit 2 ;;
+	esac
+	;;
+*) echo "usage: wireup.sh files | edit DIR [core|tables]" >&2; exit 2 ;;
 esac

@@ -29,6 +29,9 @@
 
 #include "internal.h"
 
+#define CREATE_TRACE_POINTS
+#include <trace/events/process_reap.h>
+
 /*
  * Zap at most this much between two looks at the budget and for a fatal
  * signal.  Each chunk ends with a TLB flush, so small chunks cost
@@ -626,6 +629,7 @@ static long do_try_reap_dying_process(int pidfd, unsigned int flags,
 	if (IS_ERR(task))
 		return PTR_ERR(task);
 
+	trace_process_reap_start(task, flags, max_bytes);
 	ret = -EINVAL;
 	if (task->flags & PF_KTHREAD)
 		goto put_task;
@@ -642,6 +646,7 @@ static long do_try_reap_dying_process(int pidfd, unsigned int flags,
 	ret = reap_mm(task, mm, flags, max_bytes);
 	mmdrop(mm);
 put_task:
+	trace_process_reap_finish(task, ret);
 	put_task_struct(task);
 	return ret;
 }
