@@ -818,6 +818,11 @@ series_write() {
 	(cd "$SERIES_OUT" && ls -1) | sed 's/^/    /'
 }
 
+series_config() {
+	local FLAVOR=cross OBJ=$1
+	cmd_config
+}
+
 series_kmake() {
 	local SRC=$1 OBJ=$2 what=$3
 	shift 3
@@ -825,8 +830,8 @@ series_kmake() {
 }
 
 # git am the series onto the pristine tree, checkpatch --strict each patch
-# (0 errors, 0 warnings) and build the kernel after each one, with make
-# check's configuration, so that the series bisects.
+# (0 errors, 0 warnings) and build the kernel after each one, so that the
+# series bisects.
 series_verify() {
 	local wt=$B/series-check obj=$B/obj-$KVER-$ARCH-series p out c n=0
 	local passed=0 failed=0 patches
@@ -859,11 +864,12 @@ series_verify() {
 		fi
 	done
 
-	say "building the kernel after each patch ($obj)"
-	mkdir -p "$obj"
-	# make check's configuration; options a patch has yet to add drop out
-	# of .config until it does.
-	cp "$OBJ/.config" "$obj/.config"
+	say "building the kernel after each patch (${obj#"$B"/})"
+	# make cross's small configuration, on x86_64: it compiles all our
+	# code.  Options a patch has yet to add drop out of .config until it
+	# does.
+	rm -f "$obj/.harness-config"
+	(series_config "$obj")
 	for c in $(git -C "$wt" rev-list --reverse base..HEAD); do
 		n=$((n + 1))
 		git -C "$wt" checkout -q "$c"
@@ -883,7 +889,7 @@ series_verify() {
 cmd_series() {
 	local PACKAGES="$PACKAGES python3-ply python3-git"
 	cmd_deps
-	cmd_kernel
+	cmd_tree --keep
 	series_write
 	[ "${1:-}" = --no-verify ] || series_verify
 }
