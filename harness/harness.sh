@@ -313,7 +313,7 @@ cmd_guest() {
 		name=$(basename "$page" .2)
 		man_example "$page" > "$GUEST/$name.c"
 		[ -s "$GUEST/$name.c" ] || continue
-		logged "$B/samples.log" "$name.c" ccache gcc -Wall -Werror -O2 \
+		logged "$B/man-examples.log" "$name.c" ccache gcc -Wall -Werror -O2 \
 			-isystem "$OBJ/usr/include" -static \
 			-o "$GUEST/root/usr/lib/man-examples/$name" "$GUEST/$name.c"
 	done
@@ -568,8 +568,9 @@ cmd_docs() {
 	say "make htmldocs SPHINXDIRS=userspace-api"
 	rm -rf "$out/Documentation/output/userspace-api"
 	mkdir -p "$out"
+	# -E: a fresh environment, or an unchanged page's warnings go unseen.
 	logged "$log" "htmldocs" make -C "$SRC" O="$out" SPHINXDIRS=userspace-api \
-		SPHINXOPTS=-q htmldocs
+		"SPHINXOPTS=-q -E" htmldocs
 	msg=$(grep -iE 'warning|error' "$log" | grep -E 'process_reap|try_reap' || true)
 	html=$out/Documentation/output/userspace-api/process_reap.html
 	if [ -n "$msg" ]; then
@@ -585,23 +586,56 @@ cmd_docs() {
 	say "mandoc -Tlint"
 	msg=$(mandoc -Tlint "$ROOT"/man/man2/*.2 2>&1) || bad=1
 	printf '    %s\n' "${msg:-clean}"
+	# The example's fallback number, for libcs that lack it, is a copy.
+	# shellcheck source=syscall.conf disable=SC1091
+	. "$ROOT/harness/syscall.conf"
+	if ! grep -q "^#define SYS_try_reap_dying_process $SYSCALL_NR\$" \
+		"$ROOT/man/man2/try_reap_dying_process.2"; then
+		echo "    the man page's example does not use syscall number $SYSCALL_NR"
+		bad=1
+	fi
 	[ "$bad" = 0 ] || die "docs: problems above"
 }
 
 # --- make cross: build for other architectures ---
 
-# Build one architecture's kernel with our change, then check that our
-# code compiled, without a warning, and that the syscall got its number
-# in every table of that architecture (scripts/checksyscalls.sh, run by
-# the build, warns about a syscall i386 has and this one lacks).
+# The generated headers of each architecture that must carry the syscall,
+# as "file:pattern" pairs; NR stands for its number.
+cross_headers() {
+	local g=$OBJ/arch/$1/include/generated
+	case "$ARCH" in
+	i386)
+		echo "$g/uapi/asm/unistd_32.h:^#define __NR_try_reap_dying_process NR\$"
+		echo "$g/asm/syscalls_32.h:^__SYSCALL\\(NR, sys_try_reap_dying_process\\)"
+		;;
+	arm64)
+		echo "$g/uapi/asm/unistd_64.h:^#define __NR_try_reap_dying_process NR\$"
+		echo "$g/asm/syscall_table_64.h:^__SYSCALL\\(NR, sys_try_reap_dying_process\\)"
+		echo "$g/asm/unistd_compat_32.h:^#define __NR_compat32_try_reap_dying_process NR\$"
+		echo "$g/asm/syscall_table_32.h:^__SYSCALL\\(NR, sys_try_reap_dying_process\\)"
+		;;
+	esac
+}
+
+# Build one architecture's kernel with our change, then check that the
+# objects we touch compiled without a warning on our lines (rebuilt each
+# time: make would skip an object that warned before), and that every
+# table of that architecture has the syscall at its number.  The build
+# also runs scripts/checksyscalls.sh, which warns about a syscall that
+# i386 has and this architecture lacks.
 cross_one() {
-	local log=$B/cross-$ARCH.log image=bzImage tables=1 found
-	[ "$ARCH" != arm64 ] || { image=Image; tables=2; }
+	local log=$B/cross-$ARCH.log image=bzImage line file pat bad=0 o msg
+	[ "$ARCH" != arm64 ] || image=Image
 	cmd_config
+	for o in $LINT_OBJS; do
+		rm -f "$OBJ/$o"
+	done
 	say "building $ARCH ($image)"
 	logged "$log" "$ARCH build" kmake "$image"
-	if grep -E 'warning: .*(try_reap|process_reap)' "$log"; then
-		echo "    not ok: $ARCH: warnings about our code (above)"
+	msg=$(ours_only < "$log")
+	if [ -n "$msg" ] || grep -E 'warning: .*(try_reap|process_reap)' "$log"; then
+		printf '      %s\n' "$msg"
+		echo "    not ok: $ARCH: warnings on our lines (above)"
 		return 1
 	fi
 	if [ ! -f "$OBJ/mm/process_reap.o" ]; then
@@ -610,13 +644,16 @@ cross_one() {
 	fi
 	# shellcheck source=syscall.conf disable=SC1091
 	. "$ROOT/harness/syscall.conf"
-	found=$(grep -rlE "^#define __NR_(compat_)?try_reap_dying_process $SYSCALL_NR\$" \
-		"$OBJ/arch/$(karch | sed 's/i386/x86/')/include/generated" | wc -l)
-	if [ "$found" -lt "$tables" ]; then
-		echo "    not ok: $ARCH: __NR_try_reap_dying_process $SYSCALL_NR in $found of $tables generated headers"
-		return 1
-	fi
-	echo "    ok: $ARCH: builds, our code warning-free, checksyscalls.sh silent, number $SYSCALL_NR in $found generated header(s)"
+	while read -r line; do
+		file=${line%%:*}
+		pat=${line#*:}
+		if ! grep -qE "${pat//NR/$SYSCALL_NR}" "$file" 2>/dev/null; then
+			echo "    not ok: $ARCH: ${file#"$OBJ"/} lacks ${pat//NR/$SYSCALL_NR}"
+			bad=1
+		fi
+	done < <(cross_headers "$(karch | sed 's/i386/x86/')")
+	[ "$bad" = 0 ] || return 1
+	echo "    ok: $ARCH: builds, no warning on our lines, checksyscalls.sh silent, $SYSCALL_NR in all $(cross_headers x | wc -l) generated tables"
 }
 
 cross_arch() {
@@ -667,7 +704,8 @@ before_trace() {
 }
 
 # series_add WT STAGE PATH...: copy files of ours into the work tree;
-# STAGE "early" takes the version before the trace events patch.
+# STAGE "early" takes the version before the trace events patch, which
+# must differ from the final one and no longer mention the events.
 series_add() {
 	local wt=$1 stage=$2 f
 	shift 2
@@ -675,6 +713,10 @@ series_add() {
 		mkdir -p "$wt/$(dirname "$f")"
 		if [ "$stage" = early ] && [[ " $STRIP_TRACE_FILES " == *[[:space:]]"$f"[[:space:]]* ]]; then
 			before_trace "$f" > "$wt/$f"
+			if cmp -s "$ROOT/$f" "$wt/$f" ||
+			   grep -qiE 'reap_trace|trace_process_reap|trace events|FTRACE' "$wt/$f"; then
+				die "before_trace: $f did not lose exactly its trace lines; update before_trace"
+			fi
 		else
 			cp "$ROOT/$f" "$wt/$f"
 		fi
@@ -738,37 +780,34 @@ series_commit() {
 
 # Build the series commit by commit in a work tree at the pristine base.
 series_build_commits() {
-	local wt=$1 sel=tools/testing/selftests/process_reap f
-	local early_sel=()
-	for f in "$ROOT/$sel"/* "$ROOT/$sel"/.gitignore; do
-		f=${f#"$ROOT"/}
-		[ "$f" = "$sel/reap_trace.c" ] || early_sel+=("$f")
-	done
+	local wt=$1 sel=tools/testing/selftests/process_reap
+	local early_sel
+	early_sel=$(cd "$ROOT" && git ls-files "$sel" | grep -vx "$sel/reap_trace.c")
 	series_apply "$wt" 0001
 	series_commit "$wt" "$ROOT/patches/$KVER/"0001-*.patch
-	series_apply "$wt" 0002
-	series_commit "$wt" "$ROOT/patches/$KVER/"0002-*.patch
-	series_apply "$wt" 0003
+	# 0002's exit code is built under 0003's CONFIG_PROCESS_REAP: one patch.
+	series_apply "$wt" 0002 0003
 	series_add "$wt" early mm/process_reap.c include/uapi/linux/process_reap.h
 	"$ROOT/harness/wireup.sh" edit "$wt" core
 	git -C "$wt" add -u
-	series_commit "$wt" "$ROOT/series/3-core.txt"
+	series_commit "$wt" "$ROOT/series/core.txt"
 	"$ROOT/harness/wireup.sh" edit "$wt" tables
 	git -C "$wt" add -u
-	series_commit "$wt" "$ROOT/series/4-wireup.txt"
-	series_apply "$wt" 0005
-	series_add "$wt" early "${early_sel[@]}"
-	series_commit "$wt" "$ROOT/series/5-selftests.txt"
+	series_commit "$wt" "$ROOT/series/wireup.txt"
 	# shellcheck disable=SC2046
 	series_add "$wt" final $(cd "$ROOT" && git ls-files samples/process_reap)
-	series_commit "$wt" "$ROOT/series/6-samples.txt"
+	series_commit "$wt" "$ROOT/series/samples.txt"
+	series_apply "$wt" 0005
+	# shellcheck disable=SC2086
+	series_add "$wt" early $early_sel
+	series_commit "$wt" "$ROOT/series/selftests.txt"
 	series_apply "$wt" 0006
 	series_add "$wt" early Documentation/userspace-api/process_reap.rst
-	series_commit "$wt" "$ROOT/series/7-docs.txt"
+	series_commit "$wt" "$ROOT/series/docs.txt"
 	series_add "$wt" final include/trace/events/process_reap.h \
 		mm/process_reap.c Documentation/userspace-api/process_reap.rst \
 		"$sel"/reap_trace.c "$sel"/Makefile "$sel"/config "$sel"/.gitignore
-	series_commit "$wt" "$ROOT/series/8-trace.txt"
+	series_commit "$wt" "$ROOT/series/trace.txt"
 }
 
 # A work tree of the pristine kernel, detached at base.
@@ -788,10 +827,14 @@ series_worktree() {
 
 series_write() {
 	local wt=$B/series-tree name email date cover
-	name=$(git -C "$ROOT" config user.name) ||
-		die "no git user.name: Signed-off-by comes from the repository's git identity"
-	email=$(git -C "$ROOT" config user.email) ||
-		die "no git user.email: Signed-off-by comes from the repository's git identity"
+	# The repository's git identity, else its last commit's author.
+	name=$(git -C "$ROOT" config user.name || git -C "$ROOT" log -1 --format=%an)
+	email=$(git -C "$ROOT" config user.email || git -C "$ROOT" log -1 --format=%ae)
+	if [ -z "$name" ] || [ -z "$email" ]; then
+		die "no git identity for Signed-off-by: set user.name and user.email"
+	fi
+	[ -z "$(git -C "$ROOT" status --porcelain -- . ':!out')" ] ||
+		say "warning: uncommitted changes go into the series, dated as the last commit"
 	# The last commit's date, so the same repository writes the same series.
 	date=$(git -C "$ROOT" log -1 --format=%cD)
 	export GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email
@@ -810,8 +853,11 @@ series_write() {
 		die "the series does not end at our change: diff $B/series.want $B/series.have"
 
 	rm -rf "$SERIES_OUT"
+	# RFC: the number is provisional.  New syscalls go to linux-api too.
 	git -C "$wt" format-patch -q --cover-letter --thread=shallow \
-		--base=base -o "$SERIES_OUT" base..HEAD
+		--subject-prefix="RFC PATCH" --to=linux-mm@kvack.org \
+		--cc=linux-api@vger.kernel.org --cc=linux-kernel@vger.kernel.org \
+		-o "$SERIES_OUT" base..HEAD
 	cover=$(echo "$SERIES_OUT"/0000-*.patch)
 	series_cover "$cover"
 	say "series: $(find "$SERIES_OUT" -name '*.patch' | wc -l) files in ${SERIES_OUT#"$ROOT"/}"
@@ -834,13 +880,12 @@ series_kmake() {
 # series bisects.
 series_verify() {
 	local wt=$B/series-check obj=$B/obj-$KVER-$ARCH-series p out c n=0
-	local passed=0 failed=0 patches
-	patches=$(find "$SERIES_OUT" -name '[0-9]*.patch' ! -name '0000-*' | sort)
+	local passed=0 failed=0 patches=()
+	mapfile -t patches < <(find "$SERIES_OUT" -name '[0-9]*.patch' ! -name '0000-*' | sort)
 	series_worktree "$wt"
 	say "git am onto pristine $KVER"
-	# shellcheck disable=SC2086
-	if git -C "$wt" am -q $patches > "$B/series.log" 2>&1; then
-		echo "    ok: $(echo "$patches" | wc -l) patches applied"
+	if git -C "$wt" am -q "${patches[@]}" > "$B/series.log" 2>&1; then
+		echo "    ok: ${#patches[@]} patches applied"
 		passed=$((passed + 1))
 	else
 		sed 's/^/    /' "$B/series.log"
@@ -851,7 +896,7 @@ series_verify() {
 
 	say "checkpatch --strict on each patch"
 	export PATH=/usr/bin:$PATH
-	for p in $patches; do
+	for p in "${patches[@]}"; do
 		out=$(cd "$wt" || exit
 			scripts/checkpatch.pl --strict --no-summary --terse "$p" || true)
 		if grep -qE ': (ERROR|WARNING):' <<< "$out"; then
@@ -897,11 +942,13 @@ cmd_series() {
 # Fill in format-patch's cover letter from series/cover.txt, with the
 # benchmark's figures from results/bench.md.
 series_cover() {
-	local cover=$1 figures=$B/series.figures body=$B/series.cover
+	local cover=$1 figures=$B/series.figures body=$B/series.cover kver
 	awk '/^\| # \|/ { on = 1 } on && !/^\|/ { exit } on' \
 		"$ROOT/results/bench.md" > "$figures"
 	[ -s "$figures" ] || die "no figures table in results/bench.md"
-	sed -e '1,2d' -e "s/@NR@/$SYSCALL_NR/g" \
+	kver=$(awk '/^(VERSION|PATCHLEVEL|SUBLEVEL) =/ { v = v (v ? "." : "") $3 }
+		END { print v }' "$SRC/Makefile")
+	sed -e '1,2d' -e "s/@NR@/$SYSCALL_NR/g" -e "s/@KERNELVERSION@/$kver/g" \
 		-e "s/@ALPHA_NR@/$((SYSCALL_NR + 110))/g" \
 		-e "/^@FIGURES@$/{r $figures" -e 'd}' "$ROOT/series/cover.txt" > "$body"
 	awk -v subj="$(head -n 1 "$ROOT/series/cover.txt")" -v body="$body" '

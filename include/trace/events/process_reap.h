@@ -20,7 +20,7 @@ TRACE_EVENT(process_reap_start,
 	),
 
 	TP_fast_assign(
-		__entry->pid = task->pid;
+		__entry->pid = task->tgid;
 		__entry->flags = flags;
 		__entry->max_bytes = max_bytes;
 	),
@@ -42,7 +42,7 @@ TRACE_EVENT(process_reap_finish,
 	),
 
 	TP_fast_assign(
-		__entry->pid = task->pid;
+		__entry->pid = task->tgid;
 		__entry->freed = ret > 0 ? ret : 0;
 		__entry->ret = ret;
 	),
