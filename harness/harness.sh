@@ -44,8 +44,10 @@ VM_CPUS=2
 # Directories of this repository that mirror kernel paths.
 KERNEL_DIRS="mm include tools Documentation samples"
 PACKAGES="build-essential bc bison flex libelf-dev libssl-dev cpio
-	busybox-static libcap-dev qemu-system-x86 ccache xz-utils git gcc-multilib
-	python3 linux-source-$KVER"
+	busybox-static libcap-dev qemu-system-x86 ccache xz-utils git
+	python3 linux-source-$KVER libc6-dev-i386 lib32gcc-12-dev"
+# Not gcc-multilib: it conflicts with the cross compilers (make cross);
+# reap32 needs only the 32-bit libc and libgcc.
 
 # Relative paths in ccache's hashes: a fresh clone elsewhere still hits.
 export CCACHE_BASEDIR=$ROOT CCACHE_NOHASHDIR=1
@@ -600,19 +602,19 @@ cmd_docs() {
 # --- make cross: build for other architectures ---
 
 # The generated headers of each architecture that must carry the syscall,
-# as "file:pattern" pairs; NR stands for its number.
+# as "file:pattern" pairs; @NR@ stands for its number.
 cross_headers() {
 	local g=$OBJ/arch/$1/include/generated
 	case "$ARCH" in
 	i386)
-		echo "$g/uapi/asm/unistd_32.h:^#define __NR_try_reap_dying_process NR\$"
-		echo "$g/asm/syscalls_32.h:^__SYSCALL\\(NR, sys_try_reap_dying_process\\)"
+		echo "$g/uapi/asm/unistd_32.h:^#define __NR_try_reap_dying_process @NR@\$"
+		echo "$g/asm/syscalls_32.h:^__SYSCALL\\(@NR@, sys_try_reap_dying_process\\)"
 		;;
 	arm64)
-		echo "$g/uapi/asm/unistd_64.h:^#define __NR_try_reap_dying_process NR\$"
-		echo "$g/asm/syscall_table_64.h:^__SYSCALL\\(NR, sys_try_reap_dying_process\\)"
-		echo "$g/asm/unistd_compat_32.h:^#define __NR_compat32_try_reap_dying_process NR\$"
-		echo "$g/asm/syscall_table_32.h:^__SYSCALL\\(NR, sys_try_reap_dying_process\\)"
+		echo "$g/uapi/asm/unistd_64.h:^#define __NR_try_reap_dying_process @NR@\$"
+		echo "$g/asm/syscall_table_64.h:^__SYSCALL\\(@NR@, sys_try_reap_dying_process\\)"
+		echo "$g/asm/unistd_compat_32.h:^#define __NR_compat32_try_reap_dying_process @NR@\$"
+		echo "$g/asm/syscall_table_32.h:^__SYSCALL\\(@NR@, sys_try_reap_dying_process\\)"
 		;;
 	esac
 }
@@ -647,8 +649,8 @@ cross_one() {
 	while read -r line; do
 		file=${line%%:*}
 		pat=${line#*:}
-		if ! grep -qE "${pat//NR/$SYSCALL_NR}" "$file" 2>/dev/null; then
-			echo "    not ok: $ARCH: ${file#"$OBJ"/} lacks ${pat//NR/$SYSCALL_NR}"
+		if ! grep -qE "${pat//@NR@/$SYSCALL_NR}" "$file" 2>/dev/null; then
+			echo "    not ok: $ARCH: ${file#"$OBJ"/} lacks ${pat//@NR@/$SYSCALL_NR}"
 			bad=1
 		fi
 	done < <(cross_headers "$(karch | sed 's/i386/x86/')")
