@@ -29,6 +29,9 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# SYSCALL_NR, the provisional number.
+# shellcheck source=syscall.conf disable=SC1091
+. "$ROOT/harness/syscall.conf"
 KVER=${KVER:-6.12}
 ARCH=${ARCH:-x86_64}
 B=${BUILD_DIR:-$ROOT/build}
@@ -501,7 +504,7 @@ LINT_OBJS="mm/process_reap.o mm/rmap.o mm/memory.o mm/huge_memory.o kernel/exit.
 # '*'" after FIXTURE_DATA(reap), a type checkpatch cannot see through the
 # kselftest harness's macro.
 cmd_lint() {
-	local PACKAGES="$PACKAGES sparse shellcheck python3-ply python3-git python3-sphinx mandoc"
+	local PACKAGES="$PACKAGES sparse shellcheck python3-ply python3-git"
 	local bad=0 out p
 	cmd_deps
 	cmd_kernel
@@ -584,8 +587,6 @@ cmd_docs() {
 	msg=$(mandoc -Tlint "$ROOT"/man/man2/*.2 2>&1) || bad=1
 	printf '    %s\n' "${msg:-clean}"
 	# The example's fallback number, for libcs that lack it, is a copy.
-	# shellcheck source=syscall.conf disable=SC1091
-	. "$ROOT/harness/syscall.conf"
 	if ! grep -q "^#define SYS_try_reap_dying_process $SYSCALL_NR\$" \
 		"$ROOT/man/man2/try_reap_dying_process.2"; then
 		echo "    the man page's example does not use syscall number $SYSCALL_NR"
@@ -599,7 +600,7 @@ cmd_docs() {
 # The generated headers of each architecture that must carry the syscall,
 # as "file:pattern" pairs; @NR@ stands for its number.
 cross_headers() {
-	local g=$OBJ/arch/$1/include/generated
+	local g=$OBJ/arch/${ARCH/i386/x86}/include/generated
 	case "$ARCH" in
 	i386)
 		echo "$g/uapi/asm/unistd_32.h:^#define __NR_try_reap_dying_process @NR@\$"
@@ -639,8 +640,6 @@ cross_one() {
 		echo "    not ok: $ARCH: mm/process_reap.o was not built"
 		return 1
 	fi
-	# shellcheck source=syscall.conf disable=SC1091
-	. "$ROOT/harness/syscall.conf"
 	while read -r line; do
 		file=${line%%:*}
 		pat=${line#*:}
@@ -648,9 +647,9 @@ cross_one() {
 			echo "    not ok: $ARCH: ${file#"$OBJ"/} lacks ${pat//@NR@/$SYSCALL_NR}"
 			bad=1
 		fi
-	done < <(cross_headers "$(karch | sed 's/i386/x86/')")
+	done < <(cross_headers)
 	[ "$bad" = 0 ] || return 1
-	echo "    ok: $ARCH: builds, no warning on our lines, checksyscalls.sh silent, $SYSCALL_NR in all $(cross_headers x | wc -l) generated tables"
+	echo "    ok: $ARCH: builds, no warning on our lines, checksyscalls.sh silent, $SYSCALL_NR in all $(cross_headers | wc -l) generated tables"
 }
 
 cross_arch() {
@@ -761,6 +760,15 @@ series_maintainers() {
 	git -C "$wt" add MAINTAINERS
 }
 
+# Fill in the placeholders of series/*.txt, from stdin.
+series_text() {
+	local kver
+	kver=$(awk '/^(VERSION|PATCHLEVEL|SUBLEVEL) =/ { v = v (v ? "." : "") $3 }
+		END { print v }' "$SRC/Makefile")
+	sed -e "s/@NR@/$SYSCALL_NR/g" -e "s/@ALPHA_NR@/$((SYSCALL_NR + 110))/g" \
+		-e "s/@KERNELVERSION@/$kver/g"
+}
+
 # series_commit WT MSG: commit what is staged; MSG is a series/*.txt
 # file or a patch whose header (Subject, body) becomes the message.
 series_commit() {
@@ -768,7 +776,7 @@ series_commit() {
 	case "$msg" in
 	*.patch) text=$(sed -n '/^Subject: /,/^---$/p' "$msg" |
 			sed -e 's/^Subject: //' -e '/^---$/d' -e '/^Signed-off-by: /d') ;;
-	*) text=$(sed "s/@NR@/$SYSCALL_NR/g; s/@ALPHA_NR@/$((SYSCALL_NR + 110))/g" "$msg") ;;
+	*) text=$(series_text < "$msg") ;;
 	esac
 	series_maintainers "$wt"
 	printf '%s\n' "$text" | git -C "$wt" commit -q -s -F - ||
@@ -837,8 +845,6 @@ series_write() {
 	export GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email
 	export GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email
 	export GIT_AUTHOR_DATE=$date GIT_COMMITTER_DATE=$date
-	# shellcheck source=syscall.conf disable=SC1091
-	. "$ROOT/harness/syscall.conf"
 
 	say "writing the series in $wt"
 	series_worktree "$wt"
@@ -939,15 +945,12 @@ cmd_series() {
 # Fill in format-patch's cover letter from series/cover.txt, with the
 # benchmark's figures from results/bench.md.
 series_cover() {
-	local cover=$1 figures=$B/series.figures body=$B/series.cover kver
+	local cover=$1 figures=$B/series.figures body=$B/series.cover
 	awk '/^\| # \|/ { on = 1 } on && !/^\|/ { exit } on' \
 		"$ROOT/results/bench.md" > "$figures"
 	[ -s "$figures" ] || die "no figures table in results/bench.md"
-	kver=$(awk '/^(VERSION|PATCHLEVEL|SUBLEVEL) =/ { v = v (v ? "." : "") $3 }
-		END { print v }' "$SRC/Makefile")
-	sed -e '1,2d' -e "s/@NR@/$SYSCALL_NR/g" -e "s/@KERNELVERSION@/$kver/g" \
-		-e "s/@ALPHA_NR@/$((SYSCALL_NR + 110))/g" \
-		-e "/^@FIGURES@$/{r $figures" -e 'd}' "$ROOT/series/cover.txt" > "$body"
+	sed -e '1,2d' -e "/^@FIGURES@$/{r $figures" -e 'd}' "$ROOT/series/cover.txt" |
+		series_text > "$body"
 	awk -v subj="$(head -n 1 "$ROOT/series/cover.txt")" -v body="$body" '
 		/\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subj) }
 		/^\*\*\* BLURB HERE \*\*\*$/ {

@@ -874,38 +874,16 @@ TEST_F(reap, racing_the_victims_own_exit)
 	EXPECT_LE(r.sum, v->anon);
 }
 
-struct mem_reader {
-	int fd;
-	void *buf;
-	off_t addr;
-};
-
-static void *mem_reader_fn(void *arg)
-{
-	struct mem_reader *m = arg;
-
-	/* mem_rw() holds mm_users while it copies into the trap. */
-	if (pread(m->fd, m->buf, 4096, m->addr) < 0)
-		return NULL;
-	return NULL;
-}
-
 TEST_F(reap, late_reaper_after_exit_mm)
 {
 	struct victim_spec s = { .anon = 64 * SZ_1M };
 	struct victim *v = SPAWN(&s);
 	struct mem_reader m;
 	long before, freed;
-	char path[64];
-	pthread_t th;
 
 	ASSERT_EQ(0, uffd_trap_init(&self->trap, 4096));
-	snprintf(path, sizeof(path), "/proc/%d/mem", v->pid);
-	m.fd = open(path, O_RDONLY);
-	ASSERT_GE(m.fd, 0);
-	m.buf = self->trap.area;
-	m.addr = (off_t)(uintptr_t)v->region;
-	ASSERT_EQ(0, pthread_create(&th, NULL, mem_reader_fn, &m));
+	/* mem_rw() holds mm_users while it copies into the trap. */
+	ASSERT_EQ(0, mem_reader_start(&m, v->pid, v->region, self->trap.area));
 	ASSERT_EQ(0, uffd_trap_wait(&self->trap));
 
 	before = memcg_current(v);
@@ -923,8 +901,7 @@ TEST_F(reap, late_reaper_after_exit_mm)
 	EXPECT_EQ(0, sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX));
 
 	uffd_trap_release(&self->trap);
-	pthread_join(th, NULL);
-	close(m.fd);
+	mem_reader_join(&m);
 }
 
 TEST_F(reap, unstable_address_space_faults)
@@ -1122,8 +1099,9 @@ TEST_F(reap, eagain_nowait_contended_mmap_lock)
 				 .setup = map_fuse_file };
 	struct fuse_victim_arg *a;
 	struct mem_reader m = { 0 };
-	pthread_t reader, writer;
+	pthread_t writer;
 	struct fuse_trap ft;
+	char *buf;
 	uint64_t unique;
 	struct victim *v;
 	char path[64];
@@ -1141,12 +1119,9 @@ TEST_F(reap, eagain_nowait_contended_mmap_lock)
 	v = SPAWN(&s);
 
 	/* A reader holds mmap_lock for read, waiting on FUSE... */
-	snprintf(path, sizeof(path), "/proc/%d/mem", v->pid);
-	m.fd = open(path, O_RDONLY);
-	ASSERT_GE(m.fd, 0);
-	m.buf = malloc(4096);
-	m.addr = (off_t)(uintptr_t)a->addr;
-	ASSERT_EQ(0, pthread_create(&reader, NULL, mem_reader_fn, &m));
+	buf = malloc(4096);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, mem_reader_start(&m, v->pid, a->addr, buf));
 	ASSERT_EQ(sizeof(unique), read(ft.held[0], &unique, sizeof(unique)));
 	/* ... and a writer waits behind it, so no reader may join in. */
 	snprintf(path, sizeof(path), "/proc/%d/clear_refs", v->stuck_tid);
@@ -1166,14 +1141,13 @@ TEST_F(reap, eagain_nowait_contended_mmap_lock)
 
 	/* Fail the READ: the reader, then the writer, let go. */
 	fuse_reply(ft.fd, unique, -EIO, NULL, 0);
-	pthread_join(reader, NULL);
+	mem_reader_join(&m);
 	pthread_join(writer, NULL);
 	freed = sys_try_reap_dying_process(v->pidfd, PROCESS_REAP_NOWAIT,
 					   SIZE_MAX);
 	EXPECT_FOOTPRINT(freed, v->anon);
 	close(refs);
-	close(m.fd);
-	free(m.buf);
+	free(buf);
 	umount2(ft.dir, MNT_DETACH);
 	rmdir(ft.dir);
 }

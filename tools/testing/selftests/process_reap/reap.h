@@ -272,4 +272,53 @@ static inline void uffd_trap_release(struct uffd_trap *t)
 	t->uffd = -1;
 }
 
+/*
+ * A thread reading a page of another process through /proc/PID/mem into
+ * @buf: mem_rw() holds the target's mm_users, and while it faults the
+ * target's page in its mmap_lock for read, for as long as the read blocks
+ * (in a userfaultfd trap, or on a FUSE page never served).
+ */
+struct mem_reader {
+	int fd;
+	void *buf;
+	off_t addr;
+	pthread_t th;
+};
+
+static inline void *mem_reader_fn(void *arg)
+{
+	struct mem_reader *m = arg;
+
+	if (pread(m->fd, m->buf, 4096, m->addr) < 0)
+		return NULL;
+	return NULL;
+}
+
+/* Start reading @addr of @pid into @buf: 0, or -1 with errno set. */
+static inline int mem_reader_start(struct mem_reader *m, pid_t pid,
+				   const void *addr, void *buf)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	m->fd = open(path, O_RDONLY);
+	if (m->fd < 0)
+		return -1;
+	m->buf = buf;
+	m->addr = (off_t)(uintptr_t)addr;
+	errno = pthread_create(&m->th, NULL, mem_reader_fn, m);
+	if (errno) {
+		close(m->fd);
+		return -1;
+	}
+	return 0;
+}
+
+/* Wait for the read to end (released trap or failed page) and clean up. */
+static inline void mem_reader_join(struct mem_reader *m)
+{
+	pthread_join(m->th, NULL);
+	close(m->fd);
+}
+
 #endif /* __SELFTESTS_REAP_H */

@@ -39,7 +39,7 @@ FIXTURE(trace) {
 	int pidfd;
 	char *region;
 	struct uffd_trap trap;
-	pthread_t reader;
+	struct mem_reader reader;
 	bool reading;
 	struct call calls[MAX_CALLS];
 	int nr_calls;
@@ -93,7 +93,7 @@ FIXTURE_TEARDOWN(trace)
 {
 	uffd_trap_release(&self->trap);
 	if (self->reading)
-		pthread_join(self->reader, NULL);
+		mem_reader_join(&self->reader);
 	if (self->victim > 0) {
 		kill(self->victim, SIGKILL);
 		waitpid(self->victim, NULL, 0);
@@ -136,23 +136,6 @@ static void spawn(struct __test_metadata *_metadata, FIXTURE_DATA(trace) *self)
 	ASSERT_GE(self->pidfd, 0);
 }
 
-static void *reader_fn(void *arg)
-{
-	FIXTURE_DATA(trace) *self = arg;
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/mem", self->victim);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return NULL;
-	/* Faults on the trap with the victim's mm held, EFAULT on release. */
-	n = pread(fd, self->trap.area, page_size, (off_t)(uintptr_t)self->region);
-	close(fd);
-	return n < 0 ? NULL : arg;
-}
-
 /* Hold the victim's mm, then kill it: it stays dying with its memory. */
 static void kill_held(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(trace) *self)
@@ -160,7 +143,9 @@ static void kill_held(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, uffd_trap_init(&self->trap, page_size)) {
 		TH_LOG("userfaultfd: %s", strerror(errno));
 	}
-	ASSERT_EQ(0, pthread_create(&self->reader, NULL, reader_fn, self));
+	/* It faults on the trap with the victim's mm held. */
+	ASSERT_EQ(0, mem_reader_start(&self->reader, self->victim,
+				      self->region, self->trap.area));
 	self->reading = true;
 	ASSERT_EQ(0, uffd_trap_wait(&self->trap));
 	ASSERT_EQ(0, sys_pidfd_send_signal(self->pidfd, SIGKILL));
