@@ -14,11 +14,15 @@
 #   make docs    htmldocs for userspace-api, kernel-doc, mandoc -Tlint
 #   make series  write out/series (git format-patch + cover letter), then
 #                git am it on pristine 6.12, checkpatch and build each patch
-#   make cross   build i386 and arm64 kernels with the syscall wired
+#   make cross   build an i386 kernel with the syscall wired
 #   make clean   remove build output but keep the unpacked tree and ccache
 #   make distclean  remove build/ entirely
 #
 # QEMU_ACCEL=kvm opts into KVM; the default is TCG.
+# KVER=6.1 takes Debian's linux-source-6.1 and the 6.1 patch layer
+# (patches/6.1/) instead of 6.12; ARCH=arm64 cross-builds the kernel and a
+# static aarch64 guest and boots it with qemu-system-aarch64 -M virt.
+# Both work with check, run, bench, kernel and exec, and together.
 
 HARNESS := harness/harness.sh
 

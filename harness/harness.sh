@@ -17,15 +17,19 @@
 #   harness.sh series [--no-verify]
 #                          write out/series, git am it on pristine sources,
 #                          checkpatch and build the kernel after each patch
-#   harness.sh cross       build i386 and arm64 (CROSS_ARCHS) kernels
+#   harness.sh cross       build-only kernels: i386 (CROSS_ARCHS)
 #
-# Environment: QEMU_ACCEL=kvm opts into KVM (nested KVM hangs on some
-# hosts, so TCG is the default), VM_TIMEOUT (seconds), JOBS, BENCH_ARGS
+# Environment: KVER (6.12, the default, or 6.1: Debian's linux-source-$KVER
+# with patches/$KVER/), ARCH (x86_64, the default, or arm64: cross-built,
+# booted with qemu-system-aarch64 -M virt; i386 for cross only; lint,
+# docs and series are 6.12 on x86_64), QEMU_ACCEL=kvm opts into KVM
+# (nested KVM hangs on some hosts, so TCG is the default), VM_TIMEOUT (seconds), JOBS, BENCH_ARGS
 # (reap_bench's options, for example "-r 1 starved"), FLAVOR (noreap: the
 # syscall compiled out; debug: lockdep, KASAN, kmemleak...), STRESS_CYCLES
 # (reap_stress cycles in the debug lane, default 3000: a cycle is about 15
 # times slower there; 10000 elsewhere), SERIES_OUT (default out/series),
-# CROSS_ARCHS (default "i386 arm64").
+# CROSS_ARCHS (default "i386"; arm64 has a lane of its own, make check
+# ARCH=arm64).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +38,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/harness/syscall.conf"
 KVER=${KVER:-6.12}
 ARCH=${ARCH:-x86_64}
+[ -d "$ROOT/patches/$KVER" ] ||
+	{ echo "harness: no patch layer patches/$KVER: KVER is 6.12 or 6.1" >&2; exit 1; }
 B=${BUILD_DIR:-$ROOT/build}
 SRC=$B/linux-$KVER
 # FLAVOR=noreap builds with CONFIG_PROCESS_REAP=n, in directories of its own.
@@ -47,10 +53,17 @@ VM_CPUS=2
 # Directories of this repository that mirror kernel paths.
 KERNEL_DIRS="mm include tools Documentation samples"
 PACKAGES="build-essential bc bison flex libelf-dev libssl-dev cpio
-	busybox-static libcap-dev qemu-system-x86 ccache xz-utils git
-	python3 linux-source-$KVER libc6-dev-i386 lib32gcc-12-dev"
-# Not gcc-multilib: it conflicts with the cross compilers (make cross);
-# reap32 needs only the 32-bit libc and libgcc.
+	busybox-static libcap-dev ccache xz-utils git python3
+	linux-source-$KVER"
+# The guest's compilers, libraries and QEMU.  Not gcc-multilib: it
+# conflicts with the cross compilers; reap32 needs only the 32-bit libc
+# and libgcc.  arm64's libcap comes from Debian's arm64 archive
+# (multiarch); its busybox is unpacked from the .deb (guest_busybox).
+case "$ARCH" in
+x86_64) PACKAGES+=" qemu-system-x86 libc6-dev-i386 lib32gcc-12-dev" ;;
+arm64) PACKAGES+=" qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	libcap-dev:arm64 gcc-arm-linux-gnueabihf libc6-dev-armhf-cross" ;;
+esac
 
 # Relative paths in ccache's hashes: a fresh clone elsewhere still hits.
 export CCACHE_BASEDIR=$ROOT CCACHE_NOHASHDIR=1
@@ -85,11 +98,18 @@ logged() {
 cmd_deps() {
 	local missing="" p
 	for p in $PACKAGES; do
-		dpkg -s "$p" > /dev/null 2>&1 || missing="$missing $p"
+		# libcap-dev with libcap-dev:arm64 installed is ambiguous.
+		dpkg -s "$p" > /dev/null 2>&1 ||
+			dpkg -s "$p:$(dpkg --print-architecture)" > /dev/null 2>&1 ||
+			missing="$missing $p"
 	done
 	[ -z "$missing" ] && return 0
 	[ "$(id -u)" = 0 ] || die "need root to install:$missing"
 	say "installing:$missing"
+	case "$missing" in
+	*:arm64*) dpkg --print-foreign-architectures | grep -qx arm64 ||
+		dpkg --add-architecture arm64 ;;
+	esac
 	logged "$B/apt.log" "apt-get update" apt-get update
 	# shellcheck disable=SC2086
 	logged "$B/apt.log" "apt-get install" env DEBIAN_FRONTEND=noninteractive \
@@ -125,6 +145,16 @@ kernel_files() {
 	return 0
 }
 
+# An older kernel's changes to our own files (mm/process_reap.c written
+# against 6.12), applied on top of them: patches/$KVER/backport/.
+backport_patches() {
+	local p
+	for p in "$ROOT"/patches/"$KVER"/backport/*.patch; do
+		[ -f "$p" ] && echo "$p"
+	done
+	return 0
+}
+
 # Build the wanted versions of every file we change in a staging
 # directory, then copy over only those that differ, so make rebuilds
 # only what really changed.
@@ -139,7 +169,7 @@ cmd_tree() {
 	# shellcheck disable=SC2064
 	trap "rm -rf '$stage'" RETURN
 	{
-		"$ROOT/harness/wireup.sh" files
+		"$ROOT/harness/wireup.sh" files "$SRC"
 		for p in "$ROOT"/patches/"$KVER"/*.patch; do
 			sed -n 's|^+++ b/||p' "$p"
 		done
@@ -155,6 +185,9 @@ cmd_tree() {
 	kernel_files | while read -r f; do
 		mkdir -p "$stage/$(dirname "$f")"
 		cp "$ROOT/$f" "$stage/$f"
+	done
+	for p in $(backport_patches); do
+		(cd "$stage" && git apply "$p") || die "backport/$(basename "$p") does not apply"
 	done
 	rm -f "$stage.list"
 
@@ -200,7 +233,16 @@ cmd_refresh() {
 		exit 0)
 	[ -n "$edited" ] || { say "nothing was edited in $SRC"; return 0; }
 	for f in $edited; do
-		if [ -f "$ROOT/$f" ]; then
+		p=$(backport_patches | xargs grep -lxF "+++ b/$f" /dev/null || true)
+		if [ -n "$p" ]; then
+			tmp=$(mktemp)
+			sed -n '1,/^---$/p' "$p" > "$tmp"
+			(cd "$ROOT" && git diff --no-index --no-prefix -- "$f" "$SRC/$f" |
+				sed -e "s|^--- $f|--- a/$f|" -e "s|^+++ $SRC/$f|+++ b/$f|" \
+					-e "/^diff --git/d" -e "/^index /d") >> "$tmp"
+			mv "$tmp" "$p"
+			echo "    backport/$(basename "$p")"
+		elif [ -f "$ROOT/$f" ]; then
 			cp "$SRC/$f" "$ROOT/$f"
 			echo "    $f"
 		fi
@@ -227,14 +269,18 @@ config_fragments() {
 		return 0
 	fi
 	echo "$ROOT/harness/config/base.config"
+	echo "$ROOT/harness/config/base-$ARCH.config"
 	echo "$ROOT/tools/testing/selftests/process_reap/config"
 	if [ -n "$FLAVOR" ]; then
 		echo "$ROOT/harness/config/$FLAVOR.config"
 	fi
 }
 
-# The kernel's name for $ARCH, and the cross compiler's prefix.
+# The kernel's name for $ARCH, its directory under arch/, its boot image,
+# and the cross compiler's prefix.
 karch() { echo "${ARCH/x86_64/x86}"; }
+srcarch() { case "$ARCH" in x86_64 | i386) echo x86 ;; *) echo "$ARCH" ;; esac; }
+kimage() { case "$ARCH" in arm64) echo Image ;; *) echo bzImage ;; esac; }
 cross_prefix() {
 	case "$ARCH" in
 	arm64) echo aarch64-linux-gnu- ;;
@@ -246,6 +292,16 @@ kmake() {
 	cross=$(cross_prefix)
 	make -C "$SRC" O="$OBJ" ARCH="$(karch)" CROSS_COMPILE="$cross" \
 		-j"$JOBS" CC="ccache ${cross}gcc" HOSTCC="ccache gcc" "$@"
+}
+
+# The selftests' config names options of every architecture that runs
+# them (IA32_EMULATION): one that only other arch/ directories define is
+# not this kernel's to set.
+other_arch_option() {
+	local def="config ${1#CONFIG_}"
+	! grep -rqx --include='Kconfig*' "$def" "$SRC/arch/$(srcarch)" &&
+		! grep -rqx --include='Kconfig*' --exclude-dir=arch "$def" "$SRC" &&
+		grep -rqx --include='Kconfig*' "$def" "$SRC/arch"
 }
 
 cmd_config() {
@@ -276,6 +332,9 @@ cmd_config() {
 		*) grep -qx "$line" "$OBJ/.config" || missing="$missing $line" ;;
 		esac
 	done
+	for line in $missing; do
+		other_arch_option "${line%%=*}" && missing=${missing/ $line/}
+	done
 	[ -z "$missing" ] || die "options not set by Kconfig:$missing"
 	echo "$want" > "$stamp"
 }
@@ -284,7 +343,7 @@ cmd_kernel() {
 	cmd_tree --keep
 	cmd_config
 	say "building the kernel ($JOBS jobs, with ccache)"
-	logged "$B/kernel.log" "kernel build" kmake bzImage
+	logged "$B/kernel.log" "kernel build" kmake "$(kimage)"
 	logged "$B/kernel.log" "headers" kmake headers
 	say "kernel: $(kmake -s kernelrelease 2>/dev/null)"
 }
@@ -297,20 +356,49 @@ man_example() {
 			-e 's/\\-/-/g' -e 's/\\e/\\/g'
 }
 
+# The guest's busybox: the host's, or for another architecture the one in
+# Debian's busybox-static package for it, downloaded once.
+guest_busybox() {
+	local dir=$B/busybox-$ARCH deb
+	if [ "$ARCH" = "$(uname -m)" ]; then
+		echo /bin/busybox
+		return 0
+	fi
+	if [ ! -x "$dir/bin/busybox" ]; then
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		(cd "$dir" && logged "$B/apt.log" "apt-get download busybox-static:$ARCH" \
+			apt-get download "busybox-static:$ARCH")
+		deb=$(ls "$dir"/busybox-static_*.deb)
+		dpkg-deb -x "$deb" "$dir"
+	fi
+	echo "$dir/bin/busybox"
+}
+
 cmd_guest() {
-	local ksft=$GUEST/root/ksft page name
-	say "building the selftests (static)"
+	local ksft=$GUEST/root/ksft page name cc compat=()
+	cc="ccache $(cross_prefix)gcc"
 	rm -rf "$GUEST"
 	mkdir -p "$GUEST/root"
+	if [ "$ARCH" = arm64 ]; then
+		# The 32-bit caller is arm code, built against arm's own uapi
+		# headers: they carry the number from arm's syscall table.
+		logged "$B/selftests.log" "arm uapi headers" \
+			make -C "$SRC" O="$OBJ-armhdr" ARCH=arm headers
+		compat=(REAP32_CC="ccache arm-linux-gnueabihf-gcc"
+			REAP32_KHDR_INCLUDES="-isystem $OBJ-armhdr/usr/include")
+	fi
+	say "building the selftests (static, $ARCH)"
 	logged "$B/selftests.log" "selftests" make -C "$SRC/tools/testing/selftests" \
-		TARGETS=process_reap O="$GUEST/ksft-build" \
+		TARGETS=process_reap O="$GUEST/ksft-build" ARCH="$(karch)" \
+		CROSS_COMPILE="$(cross_prefix)" "${compat[@]}" \
 		KHDR_INCLUDES="-isystem $OBJ/usr/include" \
-		LDFLAGS=-static CC="ccache gcc" install INSTALL_PATH="$ksft"
+		LDFLAGS=-static CC="$cc" install INSTALL_PATH="$ksft"
 	say "building the samples (static)"
 	mkdir -p "$GUEST/root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc}
 	logged "$B/samples.log" "samples" make -C "$SRC/samples/process_reap" \
 		O="$GUEST/root/usr/bin" KHDR_INCLUDES="-isystem $OBJ/usr/include" \
-		LDFLAGS=-static CC="ccache gcc"
+		LDFLAGS=-static CC="$cc"
 	cp "$SRC/samples/process_reap/demo.sh" "$GUEST/root/usr/bin/reap-demo"
 	say "building the man pages' examples (static)"
 	mkdir -p "$GUEST/root/usr/lib/man-examples"
@@ -318,13 +406,13 @@ cmd_guest() {
 		name=$(basename "$page" .2)
 		man_example "$page" > "$GUEST/$name.c"
 		[ -s "$GUEST/$name.c" ] || continue
-		logged "$B/man-examples.log" "$name.c" ccache gcc -Wall -Werror -O2 \
+		logged "$B/man-examples.log" "$name.c" ccache "$(cross_prefix)gcc" -Wall -Werror -O2 \
 			-isystem "$OBJ/usr/include" -static \
 			-o "$GUEST/root/usr/lib/man-examples/$name" "$GUEST/$name.c"
 	done
 	cp "$ROOT/harness/guest/man-examples" "$GUEST/root/usr/bin/man-examples"
 	say "packing the initramfs"
-	cp /bin/busybox "$GUEST/root/bin/busybox"
+	cp "$(guest_busybox)" "$GUEST/root/bin/busybox"
 	cp "$ROOT/harness/guest/init" "$GUEST/root/init"
 	# kselftest's runner calls /usr/bin/timeout --foreground, which
 	# busybox lacks; this shim drops the flag.
@@ -339,6 +427,7 @@ cmd_guest() {
 # Files the guest sends back as "BENCH|" lines stay out of the terminal.
 boot() {
 	local mode=$1 timeout=$2 log=$3 args=${4:-} accel=() rc=0 env=
+	local qemu console
 	# Unknown NAME=value parameters reach init as environment variables.
 	# no5lvl: 6.12's identify_cpu() clears boot_cpu_data's feature bits
 	# and reads them again, and with 5-level paging pgtable_l5_enabled()
@@ -351,14 +440,21 @@ boot() {
 	kvm) accel=(-accel kvm -cpu host) ;;
 	*) die "QEMU_ACCEL must be tcg or kvm" ;;
 	esac
+	[ "$QEMU_ACCEL" = tcg ] || [ "$ARCH" = "$(uname -m)" ] ||
+		die "QEMU_ACCEL=kvm runs only the host's architecture"
+	case "$ARCH" in
+	x86_64) qemu=(qemu-system-x86_64) console=ttyS0 ;;
+	arm64) qemu=(qemu-system-aarch64 -M virt) console=ttyAMA0 ;;
+	*) die "no guest for ARCH=$ARCH (x86_64 or arm64)" ;;
+	esac
 	echo "fail: the VM did not finish" > "$log.status"
-	say "booting ($QEMU_ACCEL, $VM_CPUS vCPUs, $VM_MEM): $mode, log in $log"
-	timeout --foreground "$timeout" qemu-system-x86_64 "${accel[@]}" \
+	say "booting $ARCH ($QEMU_ACCEL, $VM_CPUS vCPUs, $VM_MEM): $mode, log in $log"
+	timeout --foreground "$timeout" "${qemu[@]}" "${accel[@]}" \
 		-smp "$VM_CPUS" -m "$VM_MEM" -no-reboot -display none \
 		-monitor none -serial stdio \
-		-kernel "$OBJ/arch/x86/boot/bzImage" \
+		-kernel "$OBJ/arch/$(srcarch)/boot/$(kimage)" \
 		-initrd "$GUEST/initramfs.cpio" \
-		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic harness.mode=$mode${args:+ harness.args=${args// /,}}$env" \
+		-append "console=$console loglevel=5 panic=-1 oops=panic harness.mode=$mode${args:+ harness.args=${args// /,}}$env" \
 		< /dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" |
 		grep --line-buffered -Ev '^(BENCH|KMEMLEAK)\| ' || rc=$?
 	[ "$rc" = 0 ] || echo "fail: qemu exited $rc (124 is the ${timeout}s timeout)" > "$log.status"
@@ -395,13 +491,15 @@ leaks_check() {
 }
 
 cmd_check() {
-	local log=$B/check${FLAVOR:+-$FLAVOR}.log passed failed skipped crashed splats status
+	local log=$B/check-${OBJ##*/obj-}.log passed failed skipped crashed splats status
 	local timeout=900
 	cmd_deps
 	cmd_kernel
 	cmd_guest
 	# KASAN and lockdep under TCG: the same tests take several times longer.
 	[ "$FLAVOR" != debug ] || timeout=3000
+	# A guest of another architecture runs a few times slower under TCG.
+	[ "$ARCH" = "$(uname -m)" ] || timeout=2400
 	boot check "${VM_TIMEOUT:-$timeout}" "$log"
 	status=$(cat "$log.status")
 
@@ -512,10 +610,10 @@ cmd_lint() {
 	# checkpatch's spdxcheck.py needs Debian's python3-ply, not another
 	# python3 that may come first in PATH.
 	export PATH=/usr/bin:$PATH
-	say "checkpatch --strict: each patch, then the whole change against base"
-	for p in "$ROOT"/patches/"$KVER"/*.patch; do
+	say "checkpatch --strict: each patch (every version's), then the whole change against base"
+	for p in "$ROOT"/patches/*/*.patch "$ROOT"/patches/*/backport/*.patch; do
 		out=$(scripts/checkpatch.pl --strict --no-summary --terse "$p" || true)
-		printf '    %s: %s\n' "${p##*/}" "${out:-clean}"
+		printf '    %s: %s\n' "${p#"$ROOT"/patches/}" "${out:-clean}"
 		! grep -qE ': (ERROR|WARNING):' <<< "$out" || bad=1
 	done
 	out=$({ printf 'Subject: the whole change\n\nAgainst pristine %s.\n---\n' "$KVER"
@@ -661,7 +759,7 @@ cmd_cross() {
 	local PACKAGES="$PACKAGES gcc-aarch64-linux-gnu" a passed=0 failed=0
 	cmd_deps
 	cmd_tree --keep
-	for a in ${CROSS_ARCHS:-i386 arm64}; do
+	for a in ${CROSS_ARCHS:-i386}; do
 		if (cross_arch "$a"); then
 			passed=$((passed + 1))
 		else

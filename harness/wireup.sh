@@ -3,14 +3,17 @@
 #
 # Wire try_reap_dying_process into every syscall table of a kernel tree.
 #
-#   wireup.sh files      list the files it edits
+#   wireup.sh files DIR  list the files it edits in the kernel tree DIR
 #   wireup.sh edit DIR [core|tables]
 #                        edit those files below DIR (copies of pristine
 #                        ones): the declarations (core), the syscall
 #                        tables, or both
 #
-# Each entry goes right after mseal's, in that table's own columns.  The
-# number comes from syscall.conf, so moving it is one edit there.
+# Each entry goes right after the table's last one (mseal on 6.12,
+# set_mempolicy_home_node on 6.1), in that table's own columns.  The
+# number comes from syscall.conf, so moving it is one edit there; 6.1
+# keeps it too, as a backport would, leaving a gap that every table fills
+# with sys_ni_syscall.
 set -euo pipefail
 
 here=$(dirname "$(readlink -f "$0")")
@@ -20,12 +23,10 @@ name=try_reap_dying_process
 nr=$SYSCALL_NR
 
 # file|abi|number offset|number of entry-point columns
-tables="
-scripts/syscall.tbl|common|0|1
+common_tables="
 arch/x86/entry/syscalls/syscall_64.tbl|common|0|1
 arch/x86/entry/syscalls/syscall_32.tbl|i386|0|1
 arch/arm/tools/syscall.tbl|common|0|1
-arch/arm64/tools/syscall_32.tbl|common|0|1
 arch/alpha/kernel/syscalls/syscall.tbl|common|110|1
 arch/m68k/kernel/syscalls/syscall.tbl|common|0|1
 arch/microblaze/kernel/syscalls/syscall.tbl|common|0|1
@@ -40,8 +41,33 @@ arch/mips/kernel/syscalls/syscall_n64.tbl|n64|0|1
 arch/mips/kernel/syscalls/syscall_o32.tbl|o32|0|1
 "
 
+# 6.12 generates the generic arches' tables from scripts/syscall.tbl, and
+# arm64's compat table from a .tbl; 6.1 has neither, but has ia64, and
+# arm64's compat entries are in asm/unistd32.h.
+generation() {
+	local dir=$1
+	if [ -f "$dir/scripts/syscall.tbl" ]; then
+		last=mseal
+		tables="$common_tables
+scripts/syscall.tbl|common|0|1
+arch/arm64/tools/syscall_32.tbl|common|0|1"
+		compat_h='' compat_nr=''
+	elif [ -f "$dir/arch/ia64/kernel/syscalls/syscall.tbl" ]; then
+		last=set_mempolicy_home_node
+		tables="$common_tables
+arch/ia64/kernel/syscalls/syscall.tbl|common|0|1"
+		compat_h=arch/arm64/include/asm/unistd32.h
+		compat_nr=arch/arm64/include/asm/unistd.h
+	else
+		echo "wireup: $dir is neither a 6.12 nor a 6.1 tree" >&2
+		exit 1
+	fi
+}
+
 list_files() {
 	local line
+	generation "$1"
+	[ -z "$compat_h" ] || printf '%s\n' "$compat_h" "$compat_nr"
 	for line in $tables; do
 		echo "${line%%|*}"
 	done
@@ -74,17 +100,25 @@ insert_after() {
 
 edit_tables() {
 	local dir=$1 line file abi off cols entry
+	generation "$dir"
 	for line in $tables; do
 		IFS='|' read -r file abi off cols <<< "$line"
 		entry="$((nr + off))	$abi	$name		sys_$name"
 		[ "$cols" = 2 ] && entry="$entry		sys_$name"
-		insert_after "$dir/$file" "$entry" mseal column
+		insert_after "$dir/$file" "$entry" "$last" column
 	done
 
 	file=$dir/include/uapi/asm-generic/unistd.h
 	insert_after "$file" "#define __NR_$name $nr
-__SYSCALL(__NR_$name, sys_$name)" "__SYSCALL(__NR_mseal, sys_mseal)"
+__SYSCALL(__NR_$name, sys_$name)" "__SYSCALL(__NR_$last, sys_$last)"
 	sed -i "s/^#define __NR_syscalls [0-9]*$/#define __NR_syscalls $((nr + 1))/" "$file"
+
+	[ -n "$compat_h" ] || return 0
+	insert_after "$dir/$compat_h" "#define __NR_$name $nr
+__SYSCALL(__NR_$name, sys_$name)" "__SYSCALL(__NR_$last, sys_$last)"
+	sed -i "s/^\(#define __NR_compat_syscalls\t*\)[0-9]*$/\1$((nr + 1))/" "$dir/$compat_nr"
+	grep -q "__NR_compat_syscalls.*$((nr + 1))$" "$dir/$compat_nr" ||
+		{ echo "wireup: __NR_compat_syscalls not set in $compat_nr" >&2; exit 1; }
 }
 
 edit_core() {
@@ -98,7 +132,7 @@ edit_core() {
 }
 
 case "${1:-}" in
-files) list_files ;;
+files) list_files "${2:?usage: wireup.sh files DIR}" ;;
 edit)
 	dir=${2:?usage: wireup.sh edit DIR [core|tables]}
 	case "${3:-all}" in
@@ -108,5 +142,5 @@ edit)
 	*) echo "wireup.sh: core, tables or nothing, not '$3'" >&2; exit 2 ;;
 	esac
 	;;
-*) echo "usage: wireup.sh files | edit DIR [core|tables]" >&2; exit 2 ;;
+*) echo "usage: wireup.sh files DIR | edit DIR [core|tables]" >&2; exit 2 ;;
 esac

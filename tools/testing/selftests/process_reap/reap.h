@@ -30,6 +30,11 @@
 
 #include <linux/process_reap.h>
 
+/* Older kselftest.h (6.1's) lacks it. */
+#ifndef __noreturn
+#define __noreturn _Noreturn
+#endif
+
 /* Unknown numbers make the wrappers fail with ENOSYS, and the tests skip. */
 #ifndef __NR_try_reap_dying_process
 #define __NR_try_reap_dying_process -1

@@ -47,6 +47,8 @@ static const char *const kind_name[NR_KINDS] = {
 };
 
 static int fds[NR_KINDS];
+/* Kinds this kernel cannot make (no PIDFD_THREAD before 6.9). */
+static bool unavailable[NR_KINDS];
 static long calls_by_kind[NR_KINDS];
 static uint64_t rng;
 
@@ -82,6 +84,8 @@ static pid_t start_live(int ready[2], pid_t *tid)
 		pthread_t t;
 		int sig;
 
+		/* Not to outlive a failed run, holding the runner's pipe. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (p == MAP_FAILED)
 			_exit(2);
 		fill_pattern(p, LIVE_SIZE, 7);
@@ -238,11 +242,15 @@ static long run(long calls, bool nobody, char *first, size_t len)
 
 	for (long i = 0; i < calls; i++) {
 		enum kind k = next_rand() % NR_KINDS;
-		unsigned int flags = pick_flags();
-		size_t budget = pick_budget();
+		unsigned int flags;
+		size_t budget;
 		long ret;
 		int err;
 
+		while (unavailable[k])
+			k = next_rand() % NR_KINDS;
+		flags = pick_flags();
+		budget = pick_budget();
 		if (!nobody && i % ROTATE_EVERY == 0)
 			rotate();
 		calls_by_kind[k]++;
@@ -329,9 +337,15 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("live child: %s\n", strerror(errno));
 	fds[K_LIVE] = sys_pidfd_open(live, 0);
 	fds[K_LIVE_THREAD_LEADER] = sys_pidfd_open(live, PIDFD_THREAD);
-	fds[K_LIVE_THREAD] = sys_pidfd_open(tid, PIDFD_THREAD);
+	if (fds[K_LIVE_THREAD_LEADER] < 0 && errno == EINVAL) {
+		ksft_print_msg("no PIDFD_THREAD here: no thread pidfds drawn\n");
+		unavailable[K_LIVE_THREAD_LEADER] = true;
+		unavailable[K_LIVE_THREAD] = true;
+	} else {
+		fds[K_LIVE_THREAD] = sys_pidfd_open(tid, PIDFD_THREAD);
+	}
 	for (int k = K_DEVNULL; k < NR_KINDS; k++)
-		if (k < K_DYING && fds[k] < 0)
+		if (k < K_DYING && fds[k] < 0 && !unavailable[k])
 			ksft_exit_fail_msg("%s: %s\n", kind_name[k],
 					   strerror(errno));
 

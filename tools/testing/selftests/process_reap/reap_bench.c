@@ -267,6 +267,9 @@ static char *map_aligned(size_t len, int prot)
  * The victim: join @cg, allocate, get starved, report its CPU time so far
  * on @wfd and wait for the kill.
  */
+/* Bound on what a victim writes before it joins its cgroup. */
+#define PRE_JOIN_SLACK	(256 * 1024)
+
 static void victim_main(const struct strategy *s, size_t size,
 			const char *cg, int wfd, atomic_ulong *beat)
 {
@@ -558,8 +561,14 @@ static int run_one(int st, int rep, size_t size, struct result *r)
 		break;
 	}
 	r->t90 = wait_drop(&sm, r->size / 10, t0, r);
-	/* The calls count pages they freed, which the cgroup was charged. */
-	if (r->bytes > r->size) {
+	/*
+	 * The calls count pages they freed, which the cgroup was charged,
+	 * but for the few the victim wrote (its stack, libc's data) between
+	 * fork() and joining it: those are charged to ours.  The cgroup's
+	 * other charges (page tables) usually cover them, not always: 6.1
+	 * once returned 10 pages more than a charge of exactly 64 MiB.
+	 */
+	if (r->bytes > r->size + PRE_JOIN_SLACK) {
 		fprintf(stderr, "%s: calls returned %zu bytes, the victim was charged %zu\n",
 			s->key, r->bytes, r->size);
 		r->err = ERANGE;
