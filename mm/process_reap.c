@@ -201,7 +201,12 @@ static int reap_scan_users(struct task_struct *task, struct mm_struct *mm,
 	if (atomic_read(&mm->mm_users) <= users)
 		goto unlock;
 	for_each_process(p) {
-		if (same_thread_group(p, task) || !process_shares_mm(p, mm))
+		/*
+		 * As the OOM killer: a kthread_use_mm() user (vhost's worker
+		 * before 6.4) reads no user memory it cannot do without.
+		 */
+		if (same_thread_group(p, task) || (p->flags & PF_KTHREAD) ||
+		    !process_shares_mm(p, mm))
 			continue;
 		if (!reap_group_dying(p->signal)) {
 			nr = -EINVAL;
@@ -228,6 +233,8 @@ unlock:
 static int reap_read(struct reap_ctx *rc, unsigned long uaddr, void *buf,
 		     size_t len)
 {
+	/* Robust list pointers may carry tags (arm64 MTE, HWASan). */
+	uaddr = untagged_addr_remote(rc->mm, uaddr);
 	while (len) {
 		size_t n = min_t(size_t, len, PAGE_SIZE - offset_in_page(uaddr));
 		struct vm_area_struct *vma = vma_lookup(rc->mm, uaddr);
