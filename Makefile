@@ -14,7 +14,8 @@
 #   make docs    htmldocs for userspace-api, kernel-doc, mandoc -Tlint
 #   make series  write out/series (git format-patch + cover letter), then
 #                git am it on pristine 6.12, checkpatch and build each patch
-#   make cross   build an i386 kernel with the syscall wired
+#   make cross   build an i386 kernel with the syscall wired (CROSS_ARCHS,
+#                KVER=6.1 too)
 #   make clean   remove build output but keep the unpacked tree and ccache
 #   make distclean  remove build/ entirely
 #
@@ -22,7 +23,8 @@
 # KVER=6.1 takes Debian's linux-source-6.1 and the 6.1 patch layer
 # (patches/6.1/) instead of 6.12; ARCH=arm64 cross-builds the kernel and a
 # static aarch64 guest and boots it with qemu-system-aarch64 -M virt.
-# Both work with check, run, bench, kernel and exec, and together.
+# Both work with check, run, bench and kernel (and harness.sh exec), and
+# together; lint, docs and series are for 6.12 on x86_64.
 
 HARNESS := harness/harness.sh
 

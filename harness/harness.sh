@@ -5,8 +5,8 @@
 #
 #   harness.sh deps        install what the build needs (apt-get)
 #   harness.sh tree        unpack the kernel once, then apply our change
-#   harness.sh refresh     turn edits made in build/linux-6.12 into our files
-#   harness.sh kernel      configure and build bzImage and the uapi headers
+#   harness.sh refresh     turn edits made in build/linux-$KVER into our files
+#   harness.sh kernel      configure and build the boot image and uapi headers
 #   harness.sh guest       build the selftests and the initramfs
 #   harness.sh check       boot, run the kselftests, print "N passed, N failed"
 #   harness.sh run         boot and show the syscall at work
@@ -17,12 +17,12 @@
 #   harness.sh series [--no-verify]
 #                          write out/series, git am it on pristine sources,
 #                          checkpatch and build the kernel after each patch
-#   harness.sh cross       build-only kernels: i386 (CROSS_ARCHS)
+#   harness.sh cross       build-only kernels: i386 (CROSS_ARCHS), also for 6.1
 #
 # Environment: KVER (6.12, the default, or 6.1: Debian's linux-source-$KVER
-# with patches/$KVER/), ARCH (x86_64, the default, or arm64: cross-built,
-# booted with qemu-system-aarch64 -M virt; i386 for cross only; lint,
-# docs and series are 6.12 on x86_64), QEMU_ACCEL=kvm opts into KVM
+# with patches/$KVER/), ARCH (x86_64, the default, or arm64: cross-built
+# on an x86_64 host, booted with qemu-system-aarch64 -M virt; i386 for
+# cross only; lint, docs and series are 6.12 on x86_64 only), QEMU_ACCEL=kvm opts into KVM
 # (nested KVM hangs on some hosts, so TCG is the default), VM_TIMEOUT (seconds), JOBS, BENCH_ARGS
 # (reap_bench's options, for example "-r 1 starved"), FLAVOR (noreap: the
 # syscall compiled out; debug: lockdep, KASAN, kmemleak...), STRESS_CYCLES
@@ -40,6 +40,12 @@ KVER=${KVER:-6.12}
 ARCH=${ARCH:-x86_64}
 [ -d "$ROOT/patches/$KVER" ] ||
 	{ echo "harness: no patch layer patches/$KVER: KVER is 6.12 or 6.1" >&2; exit 1; }
+# Guests: x86_64 and arm64 (cross-built, so the host is x86_64); i386
+# only as a build-only kernel of make cross.
+case "$ARCH" in
+x86_64 | arm64 | i386) ;;
+*) echo "harness: ARCH is x86_64 or arm64, not '$ARCH'" >&2; exit 1 ;;
+esac
 B=${BUILD_DIR:-$ROOT/build}
 SRC=$B/linux-$KVER
 # FLAVOR=noreap builds with CONFIG_PROCESS_REAP=n, in directories of its own.
@@ -96,12 +102,16 @@ logged() {
 }
 
 cmd_deps() {
-	local missing="" p
+	local missing="" p native
+	native=$(dpkg --print-architecture)
+	mkdir -p "$B"
 	for p in $PACKAGES; do
-		# libcap-dev with libcap-dev:arm64 installed is ambiguous.
-		dpkg -s "$p" > /dev/null 2>&1 ||
-			dpkg -s "$p:$(dpkg --print-architecture)" > /dev/null 2>&1 ||
-			missing="$missing $p"
+		# "libcap-dev" is the native one even where libcap-dev:arm64
+		# is installed too.
+		case "$p" in *:*) ;; *) p=$p:$native ;; esac
+		dpkg-query -W -f='${db:Status-Abbrev}\n' "$p" 2>/dev/null | grep -q '^ii' ||
+			dpkg-query -W -f='${db:Status-Abbrev}\n' "${p%:"$native"}:all" 2>/dev/null |
+			grep -q '^ii' || missing="$missing ${p%:"$native"}"
 	done
 	[ -z "$missing" ] && return 0
 	[ "$(id -u)" = 0 ] || die "need root to install:$missing"
@@ -186,9 +196,9 @@ cmd_tree() {
 		mkdir -p "$stage/$(dirname "$f")"
 		cp "$ROOT/$f" "$stage/$f"
 	done
-	for p in $(backport_patches); do
+	while read -r p; do
 		(cd "$stage" && git apply "$p") || die "backport/$(basename "$p") does not apply"
-	done
+	done < <(backport_patches)
 	rm -f "$stage.list"
 
 	# Never overwrite an edit made in the tree since the last sync.
@@ -232,17 +242,24 @@ cmd_refresh() {
 		sha256sum -c .git/harness-sums 2>/dev/null | sed -n 's/: FAILED$//p'
 		exit 0)
 	[ -n "$edited" ] || { say "nothing was edited in $SRC"; return 0; }
+	# A backport patch touching an edited file is written anew from our
+	# file and the tree's; other files of ours are copied back.
+	while read -r p; do
+		files=$(sed -n 's|^+++ b/||p' "$p" | sort -u)
+		# shellcheck disable=SC2086
+		printf '%s\n' $edited | grep -qxF "$files" || continue
+		tmp=$(mktemp)
+		sed -n '1,/^---$/p' "$p" > "$tmp"
+		for f in $files; do
+			diff -up --label "a/$f" --label "b/$f" "$ROOT/$f" "$SRC/$f" >> "$tmp" ||
+				[ $? = 1 ] || die "diff $f failed"
+		done
+		mv "$tmp" "$p"
+		echo "    backport/$(basename "$p")"
+	done < <(backport_patches)
 	for f in $edited; do
-		p=$(backport_patches | xargs grep -lxF "+++ b/$f" /dev/null || true)
-		if [ -n "$p" ]; then
-			tmp=$(mktemp)
-			sed -n '1,/^---$/p' "$p" > "$tmp"
-			(cd "$ROOT" && git diff --no-index --no-prefix -- "$f" "$SRC/$f" |
-				sed -e "s|^--- $f|--- a/$f|" -e "s|^+++ $SRC/$f|+++ b/$f|" \
-					-e "/^diff --git/d" -e "/^index /d") >> "$tmp"
-			mv "$tmp" "$p"
-			echo "    backport/$(basename "$p")"
-		elif [ -f "$ROOT/$f" ]; then
+		backport_patches | xargs -r grep -qxF "+++ b/$f" && continue
+		if [ -f "$ROOT/$f" ]; then
 			cp "$SRC/$f" "$ROOT/$f"
 			echo "    $f"
 		fi
@@ -298,10 +315,10 @@ kmake() {
 # them (IA32_EMULATION): one that only other arch/ directories define is
 # not this kernel's to set.
 other_arch_option() {
-	local def="config ${1#CONFIG_}"
-	! grep -rqx --include='Kconfig*' "$def" "$SRC/arch/$(srcarch)" &&
-		! grep -rqx --include='Kconfig*' --exclude-dir=arch "$def" "$SRC" &&
-		grep -rqx --include='Kconfig*' "$def" "$SRC/arch"
+	local re="^[[:space:]]*(menu)?config ${1#CONFIG_}[[:space:]]*\$"
+	! grep -rqE --include='Kconfig*' "$re" "$SRC/arch/$(srcarch)" "$SRC/arch/Kconfig" &&
+		! grep -rqE --include='Kconfig*' --exclude-dir=arch "$re" "$SRC" &&
+		grep -rqE --include='Kconfig*' "$re" "$SRC/arch"
 }
 
 cmd_config() {
@@ -357,22 +374,24 @@ man_example() {
 }
 
 # The guest's busybox: the host's, or for another architecture the one in
-# Debian's busybox-static package for it, downloaded once.
+# Debian's busybox-static package for it, downloaded once into
+# build/busybox-$ARCH.
 guest_busybox() {
 	local dir=$B/busybox-$ARCH deb
-	if [ "$ARCH" = "$(uname -m)" ]; then
-		echo /bin/busybox
-		return 0
+	[ "$ARCH" != "$(uname -m)" ] || return 0
+	[ ! -x "$dir/bin/busybox" ] || return 0
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	if ! (cd "$dir" && apt-get download "busybox-static:$ARCH") > "$B/busybox.log" 2>&1; then
+		# Lists without the foreign architecture yet (packages were
+		# all installed, so cmd_deps did not update them).
+		apt-get update > "$B/busybox.log" 2>&1 || true
+		(cd "$dir" && apt-get download "busybox-static:$ARCH") >> "$B/busybox.log" 2>&1 ||
+			{ tail -n 20 "$B/busybox.log" >&2; die "apt-get download busybox-static:$ARCH failed"; }
 	fi
-	if [ ! -x "$dir/bin/busybox" ]; then
-		rm -rf "$dir"
-		mkdir -p "$dir"
-		(cd "$dir" && logged "$B/apt.log" "apt-get download busybox-static:$ARCH" \
-			apt-get download "busybox-static:$ARCH")
-		deb=$(ls "$dir"/busybox-static_*.deb)
-		dpkg-deb -x "$deb" "$dir"
-	fi
-	echo "$dir/bin/busybox"
+	deb=$(find "$dir" -maxdepth 1 -name 'busybox-static_*.deb' | head -n 1)
+	dpkg-deb -x "$deb" "$dir"
+	[ -x "$dir/bin/busybox" ] || die "no bin/busybox in $deb"
 }
 
 cmd_guest() {
@@ -412,13 +431,28 @@ cmd_guest() {
 	done
 	cp "$ROOT/harness/guest/man-examples" "$GUEST/root/usr/bin/man-examples"
 	say "packing the initramfs"
-	cp "$(guest_busybox)" "$GUEST/root/bin/busybox"
+	guest_busybox
+	if [ "$ARCH" = "$(uname -m)" ]; then
+		cp /bin/busybox "$GUEST/root/bin/busybox"
+	else
+		cp "$B/busybox-$ARCH/bin/busybox" "$GUEST/root/bin/busybox"
+	fi
 	cp "$ROOT/harness/guest/init" "$GUEST/root/init"
 	# kselftest's runner calls /usr/bin/timeout --foreground, which
 	# busybox lacks; this shim drops the flag.
 	cp "$ROOT/harness/guest/timeout" "$GUEST/root/usr/bin/timeout"
 	chmod +x "$GUEST/root/init" "$GUEST/root/usr/bin/timeout"
 	(cd "$GUEST/root" && find . | cpio -o -H newc --quiet) > "$GUEST/initramfs.cpio"
+}
+
+# VM_TIMEOUT, or the seconds a guest gets: BASE for this host's
+# architecture, more under KASAN and lockdep (debug) and for another
+# architecture, whose TCG is slower.
+vm_timeout() {
+	local t=$1
+	[ "$FLAVOR" != debug ] || t=$((t * 10 / 3))
+	[ "$ARCH" = "$(uname -m)" ] || t=$((t * 2))
+	echo "${VM_TIMEOUT:-$t}"
 }
 
 # boot MODE TIMEOUT LOG [ARGS]: boot the guest with harness.mode=MODE and
@@ -434,7 +468,8 @@ boot() {
 	# reads X86_FEATURE_LA57 from there; an interrupt in that window makes
 	# KASAN take a per-CPU address for a wild access (seen once in CI, at
 	# boot).  The other lanes keep the 5-level paging -cpu max offers.
-	[ "$FLAVOR" != debug ] || env=" REAP_STRESS_CYCLES=${STRESS_CYCLES:-3000} no5lvl"
+	[ "$FLAVOR" != debug ] || env=" REAP_STRESS_CYCLES=${STRESS_CYCLES:-3000}"
+	[ "$FLAVOR" != debug ] || [ "$ARCH" != x86_64 ] || env+=" no5lvl"
 	case "$QEMU_ACCEL" in
 	tcg) accel=(-accel tcg -cpu max) ;;
 	kvm) accel=(-accel kvm -cpu host) ;;
@@ -492,15 +527,12 @@ leaks_check() {
 
 cmd_check() {
 	local log=$B/check-${OBJ##*/obj-}.log passed failed skipped crashed splats status
-	local timeout=900
+	local timeout
 	cmd_deps
 	cmd_kernel
 	cmd_guest
-	# KASAN and lockdep under TCG: the same tests take several times longer.
-	[ "$FLAVOR" != debug ] || timeout=3000
-	# A guest of another architecture runs a few times slower under TCG.
-	[ "$ARCH" = "$(uname -m)" ] || timeout=2400
-	boot check "${VM_TIMEOUT:-$timeout}" "$log"
+	timeout=$(vm_timeout 900)
+	boot check "$timeout" "$log"
 	status=$(cat "$log.status")
 
 	passed=$(grep -E '^# ok [0-9]+ ' "$log" | grep -vc '# SKIP' || true)
@@ -555,7 +587,7 @@ cmd_exec() {
 	cmd_kernel
 	cmd_guest
 	# The command line cannot carry spaces or commas; base64 has neither.
-	boot exec "${VM_TIMEOUT:-900}" "$B/exec.log" "$(printf '%s' "$*" | base64 -w0)"
+	boot exec "$(vm_timeout 900)" "$B/exec.log" "$(printf '%s' "$*" | base64 -w0)"
 	[ "$(cat "$B/exec.log.status")" = ok ] || die "$(cat "$B/exec.log.status")"
 }
 
@@ -564,7 +596,7 @@ cmd_run() {
 	cmd_deps
 	cmd_kernel
 	cmd_guest
-	boot run "${VM_TIMEOUT:-900}" "$log"
+	boot run "$(vm_timeout 900)" "$log"
 	[ "$(cat "$log.status")" = ok ] || die "$(cat "$log.status")"
 }
 
@@ -595,15 +627,23 @@ ours_only() {
 # The objects our change touches, for sparse and W=1.
 LINT_OBJS="mm/process_reap.o mm/rmap.o mm/memory.o mm/huge_memory.o kernel/exit.o kernel/signal.o kernel/fork.o"
 
+# lint, docs and series check the 6.12 change as upstream would get it.
+only_612() {
+	[ "$KVER-$ARCH" = 6.12-x86_64 ] ||
+		die "$1 is for KVER=6.12 ARCH=x86_64 (the upstream series); 6.1 and arm64 have make check"
+}
+
 # checkpatch --strict (0 errors, 0 warnings), sparse and W=1 on our lines,
 # every script through shellcheck, then cmd_docs (kernel-doc -Werror on
-# our files, htmldocs, mandoc).  CHECKs are
-# listed but pass; the only ones left are "spaces preferred around that
-# '*'" after FIXTURE_DATA(reap), a type checkpatch cannot see through the
-# kselftest harness's macro.
+# our files, htmldocs, mandoc).  CHECKs are listed but pass: "spaces
+# preferred around that '*'" after FIXTURE_DATA(reap), a type checkpatch
+# cannot see through the kselftest harness's macro; the trace header's
+# macro layout; CamelCase for C11's _Noreturn in the selftests' fallback
+# __noreturn (6.1's kselftest.h has none).
 cmd_lint() {
 	local PACKAGES="$PACKAGES sparse shellcheck python3-ply python3-git"
 	local bad=0 out p
+	only_612 lint
 	cmd_deps
 	cmd_kernel
 	cd "$SRC"
@@ -612,6 +652,7 @@ cmd_lint() {
 	export PATH=/usr/bin:$PATH
 	say "checkpatch --strict: each patch (every version's), then the whole change against base"
 	for p in "$ROOT"/patches/*/*.patch "$ROOT"/patches/*/backport/*.patch; do
+		[ -f "$p" ] || continue
 		out=$(scripts/checkpatch.pl --strict --no-summary --terse "$p" || true)
 		printf '    %s: %s\n' "${p#"$ROOT"/patches/}" "${out:-clean}"
 		! grep -qE ': (ERROR|WARNING):' <<< "$out" || bad=1
@@ -655,6 +696,7 @@ cmd_lint() {
 cmd_docs() {
 	local PACKAGES="$PACKAGES python3-sphinx mandoc" out=$B/obj-docs
 	local log=$B/docs.log html bad=0 msg
+	only_612 docs
 	cmd_deps
 	cmd_tree --keep
 	say "kernel-doc -Wall -Werror on our sources"
@@ -699,12 +741,18 @@ cmd_docs() {
 # as "file:pattern" pairs; @NR@ stands for its number.
 cross_headers() {
 	local g=$OBJ/arch/${ARCH/i386/x86}/include/generated
-	case "$ARCH" in
-	i386)
+	case "$KVER-$ARCH" in
+	6.1-arm64)
+		# No generated tables: the generic one and the compat one
+		# are headers of the source tree.
+		echo "$SRC/include/uapi/asm-generic/unistd.h:^#define __NR_try_reap_dying_process @NR@\$"
+		echo "$SRC/arch/arm64/include/asm/unistd32.h:^#define __NR_try_reap_dying_process @NR@\$"
+		;;
+	*-i386)
 		echo "$g/uapi/asm/unistd_32.h:^#define __NR_try_reap_dying_process @NR@\$"
 		echo "$g/asm/syscalls_32.h:^__SYSCALL\\(@NR@, sys_try_reap_dying_process\\)"
 		;;
-	arm64)
+	6.12-arm64)
 		echo "$g/uapi/asm/unistd_64.h:^#define __NR_try_reap_dying_process @NR@\$"
 		echo "$g/asm/syscall_table_64.h:^__SYSCALL\\(@NR@, sys_try_reap_dying_process\\)"
 		echo "$g/asm/unistd_compat_32.h:^#define __NR_compat32_try_reap_dying_process @NR@\$"
@@ -720,8 +768,8 @@ cross_headers() {
 # also runs scripts/checksyscalls.sh, which warns about a syscall that
 # i386 has and this architecture lacks.
 cross_one() {
-	local log=$B/cross-$ARCH.log image=bzImage line file pat bad=0 o msg
-	[ "$ARCH" != arm64 ] || image=Image
+	local log=$B/cross-$KVER-$ARCH.log image line file pat bad=0 o msg
+	image=$(kimage)
 	cmd_config
 	for o in $LINT_OBJS; do
 		rm -f "$OBJ/$o"
@@ -747,7 +795,7 @@ cross_one() {
 		fi
 	done < <(cross_headers)
 	[ "$bad" = 0 ] || return 1
-	echo "    ok: $ARCH: builds, no warning on our lines, checksyscalls.sh silent, $SYSCALL_NR in all $(cross_headers | wc -l) generated tables"
+	echo "    ok: $KVER $ARCH: builds, no warning on our lines, checksyscalls.sh silent, $SYSCALL_NR in all $(cross_headers | wc -l) tables"
 }
 
 cross_arch() {
@@ -756,7 +804,10 @@ cross_arch() {
 }
 
 cmd_cross() {
-	local PACKAGES="$PACKAGES gcc-aarch64-linux-gnu" a passed=0 failed=0
+	local a passed=0 failed=0
+	case "${CROSS_ARCHS:-i386}" in
+	*arm64*) local PACKAGES="$PACKAGES gcc-aarch64-linux-gnu" ;;
+	esac
 	cmd_deps
 	cmd_tree --keep
 	for a in ${CROSS_ARCHS:-i386}; do
@@ -1034,6 +1085,7 @@ series_verify() {
 
 cmd_series() {
 	local PACKAGES="$PACKAGES python3-ply python3-git"
+	only_612 series
 	cmd_deps
 	cmd_tree --keep
 	series_write
@@ -1082,10 +1134,13 @@ readme_bench() {
 cmd_bench() {
 	local log=$B/bench.log out=$ROOT/results f
 	local PACKAGES="$PACKAGES gnuplot-nox"
+	# results/ and the README hold 6.12 on x86_64; other kernels and
+	# architectures get a directory of their own.
+	[ "$KVER-$ARCH" = 6.12-x86_64 ] || out=$ROOT/results/$KVER-$ARCH
 	cmd_deps
 	cmd_kernel
 	cmd_guest
-	boot bench "${VM_TIMEOUT:-1500}" "$log" "${BENCH_ARGS:-}"
+	boot bench "$(vm_timeout 1500)" "$log" "${BENCH_ARGS:-}"
 	[ "$(cat "$log.status")" = ok ] || die "$(cat "$log.status")"
 	mkdir -p "$out"
 	rm -f "$out"/bench.csv "$out"/bench-curves.csv "$out"/bench.md
@@ -1098,8 +1153,12 @@ cmd_bench() {
 	done
 	gnuplot -e "data='$out/bench-curves.csv'; out='$out/bench.png'" \
 		"$ROOT/harness/bench.gp"
-	readme_bench "$out/bench.md"
-	say "results: results/bench.csv, bench-curves.csv, bench.md, bench.png; README updated"
+	if [ "$out" = "$ROOT/results" ]; then
+		readme_bench "$out/bench.md"
+		say "results: results/bench.csv, bench-curves.csv, bench.md, bench.png; README updated"
+	else
+		say "results: ${out#"$ROOT"/}/: bench.csv, bench-curves.csv, bench.md, bench.png"
+	fi
 }
 
 case "${1:-}" in

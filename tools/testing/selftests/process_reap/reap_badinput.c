@@ -341,6 +341,7 @@ int main(int argc, char **argv)
 		ksft_print_msg("no PIDFD_THREAD here: no thread pidfds drawn\n");
 		unavailable[K_LIVE_THREAD_LEADER] = true;
 		unavailable[K_LIVE_THREAD] = true;
+		fds[K_LIVE_THREAD] = -1;
 	} else {
 		fds[K_LIVE_THREAD] = sys_pidfd_open(tid, PIDFD_THREAD);
 	}

@@ -263,13 +263,13 @@ static char *map_aligned(size_t len, int prot)
 	return (char *)(((uintptr_t)p + SZ_2M - 1) & ~(SZ_2M - 1));
 }
 
+/* Bound on what a victim writes before it joins its cgroup. */
+#define PRE_JOIN_SLACK	(256 * 1024)
+
 /*
  * The victim: join @cg, allocate, get starved, report its CPU time so far
  * on @wfd and wait for the kill.
  */
-/* Bound on what a victim writes before it joins its cgroup. */
-#define PRE_JOIN_SLACK	(256 * 1024)
-
 static void victim_main(const struct strategy *s, size_t size,
 			const char *cg, int wfd, atomic_ulong *beat)
 {
