@@ -23,7 +23,7 @@
 #include <time.h>
 
 #define MEMFREE_SLACK	(16 * SZ_1M)
-#define WARMUP		50
+#define WARMUP		200
 #define MAX_REAPERS	3
 #define MAX_CALLS	256
 
@@ -545,17 +545,31 @@ int main(int argc, char **argv)
 	ksft_print_msg("replay: %s -s %#llx -n %ld -j %d\n", argv[0],
 		       (unsigned long long)seed, cycles, jobs);
 	signal(SIGPIPE, SIG_IGN);
-	slots = mmap(NULL, (jobs + 1) * sizeof(*slots), PROT_READ | PROT_WRITE,
+	slots = mmap(NULL, 2 * jobs * sizeof(*slots), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (slots == MAP_FAILED)
 		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 
-	/* The warm-up runs alone, and MemFree is taken when nothing is left. */
+	/*
+	 * The warm-up runs as many workers as the test, so that the per-CPU
+	 * lists and slabs the baseline sees are those of the same load; its
+	 * MemFree is taken when nothing is left.
+	 */
 	start = now_s();
 	deadline = start + limit;
-	run_cycles(0, cycles < WARMUP ? cycles : WARMUP, reap_rand(&seed),
-		   deadline, &slots[jobs]);
+	for (int w = 0; w < jobs; w++) {
+		long warm = cycles < WARMUP ? cycles : WARMUP;
+		long n = warm / jobs + (w < warm % jobs);
+		uint64_t wseed = reap_rand(&seed);
+
+		if (fork() == 0) {
+			run_cycles(w, n, wseed, deadline, &slots[jobs + w]);
+			_exit(0);
+		}
+	}
+	while (wait(&status) > 0)
+		;
 	reap_orphans();
 	before = memfree(slab);
 	for (int w = 0; w < jobs && cycles > WARMUP; w++) {
@@ -570,7 +584,7 @@ int main(int argc, char **argv)
 	}
 	while (wait(&status) > 0)
 		;
-	for (int w = 0; w <= jobs; w++)
+	for (int w = 0; w < 2 * jobs; w++)
 		add_stats(&total, &slots[w]);
 	ksft_print_msg("%ld cycles in %.0f s, %llu MiB returned, %ld calls\n",
 		       total.cycles, now_s() - start, total.bytes >> 20,
