@@ -22,8 +22,9 @@
 # Environment: KVER (6.12, the default, or 6.1: Debian's linux-source-$KVER
 # with patches/$KVER/), ARCH (x86_64, the default, or arm64: cross-built
 # on an x86_64 host, booted with qemu-system-aarch64 -M virt; i386 for
-# cross only; lint, docs and series are 6.12 on x86_64 only), QEMU_ACCEL=kvm opts into KVM
-# (nested KVM hangs on some hosts, so TCG is the default), VM_TIMEOUT (seconds), JOBS, BENCH_ARGS
+# cross only; lint, docs and series are 6.12 on x86_64 only),
+# QEMU_ACCEL=kvm opts into KVM (nested KVM hangs on some hosts, so TCG is
+# the default), VM_TIMEOUT (seconds), JOBS, BENCH_ARGS
 # (reap_bench's options, for example "-r 1 starved"), FLAVOR (noreap: the
 # syscall compiled out; debug: lockdep, KASAN, kmemleak...), STRESS_CYCLES
 # (reap_stress cycles in the debug lane, default 3000: a cycle is about 15
@@ -298,6 +299,8 @@ config_fragments() {
 karch() { echo "${ARCH/x86_64/x86}"; }
 srcarch() { case "$ARCH" in x86_64 | i386) echo x86 ;; *) echo "$ARCH" ;; esac; }
 kimage() { case "$ARCH" in arm64) echo Image ;; *) echo bzImage ;; esac; }
+# A guest of another architecture than the host's: cross-built, slower.
+foreign() { [ "$ARCH" != "$(uname -m)" ]; }
 cross_prefix() {
 	case "$ARCH" in
 	arm64) echo aarch64-linux-gnu- ;;
@@ -373,13 +376,13 @@ man_example() {
 			-e 's/\\-/-/g' -e 's/\\e/\\/g'
 }
 
-# The guest's busybox: the host's, or for another architecture the one in
-# Debian's busybox-static package for it, downloaded once into
-# build/busybox-$ARCH.
+# Copy the guest's busybox to DEST: the host's, or for another
+# architecture the one in Debian's busybox-static package for it,
+# downloaded once into build/busybox-$ARCH.
 guest_busybox() {
-	local dir=$B/busybox-$ARCH deb
-	[ "$ARCH" != "$(uname -m)" ] || return 0
-	[ ! -x "$dir/bin/busybox" ] || return 0
+	local dest=$1 dir=$B/busybox-$ARCH deb
+	foreign || { cp /bin/busybox "$dest"; return 0; }
+	[ ! -x "$dir/bin/busybox" ] || { cp "$dir/bin/busybox" "$dest"; return 0; }
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	if ! (cd "$dir" && apt-get download "busybox-static:$ARCH") > "$B/busybox.log" 2>&1; then
@@ -392,6 +395,7 @@ guest_busybox() {
 	deb=$(find "$dir" -maxdepth 1 -name 'busybox-static_*.deb' | head -n 1)
 	dpkg-deb -x "$deb" "$dir"
 	[ -x "$dir/bin/busybox" ] || die "no bin/busybox in $deb"
+	cp "$dir/bin/busybox" "$dest"
 }
 
 cmd_guest() {
@@ -431,12 +435,7 @@ cmd_guest() {
 	done
 	cp "$ROOT/harness/guest/man-examples" "$GUEST/root/usr/bin/man-examples"
 	say "packing the initramfs"
-	guest_busybox
-	if [ "$ARCH" = "$(uname -m)" ]; then
-		cp /bin/busybox "$GUEST/root/bin/busybox"
-	else
-		cp "$B/busybox-$ARCH/bin/busybox" "$GUEST/root/bin/busybox"
-	fi
+	guest_busybox "$GUEST/root/bin/busybox"
 	cp "$ROOT/harness/guest/init" "$GUEST/root/init"
 	# kselftest's runner calls /usr/bin/timeout --foreground, which
 	# busybox lacks; this shim drops the flag.
@@ -451,7 +450,7 @@ cmd_guest() {
 vm_timeout() {
 	local t=$1
 	[ "$FLAVOR" != debug ] || t=$((t * 10 / 3))
-	[ "$ARCH" = "$(uname -m)" ] || t=$((t * 2))
+	! foreign || t=$((t * 2))
 	echo "${VM_TIMEOUT:-$t}"
 }
 
@@ -475,7 +474,7 @@ boot() {
 	kvm) accel=(-accel kvm -cpu host) ;;
 	*) die "QEMU_ACCEL must be tcg or kvm" ;;
 	esac
-	[ "$QEMU_ACCEL" = tcg ] || [ "$ARCH" = "$(uname -m)" ] ||
+	[ "$QEMU_ACCEL" = tcg ] || ! foreign ||
 		die "QEMU_ACCEL=kvm runs only the host's architecture"
 	case "$ARCH" in
 	x86_64) qemu=(qemu-system-x86_64) console=ttyS0 ;;
@@ -527,12 +526,10 @@ leaks_check() {
 
 cmd_check() {
 	local log=$B/check-${OBJ##*/obj-}.log passed failed skipped crashed splats status
-	local timeout
 	cmd_deps
 	cmd_kernel
 	cmd_guest
-	timeout=$(vm_timeout 900)
-	boot check "$timeout" "$log"
+	boot check "$(vm_timeout 900)" "$log"
 	status=$(cat "$log.status")
 
 	passed=$(grep -E '^# ok [0-9]+ ' "$log" | grep -vc '# SKIP' || true)
@@ -740,7 +737,8 @@ cmd_docs() {
 # The generated headers of each architecture that must carry the syscall,
 # as "file:pattern" pairs; @NR@ stands for its number.
 cross_headers() {
-	local g=$OBJ/arch/${ARCH/i386/x86}/include/generated
+	local g
+	g=$OBJ/arch/$(srcarch)/include/generated
 	case "$KVER-$ARCH" in
 	6.1-arm64)
 		# No generated tables: the generic one and the compat one

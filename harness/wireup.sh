@@ -108,14 +108,15 @@ edit_tables() {
 		insert_after "$dir/$file" "$entry" "$last" column
 	done
 
-	file=$dir/include/uapi/asm-generic/unistd.h
-	insert_after "$file" "#define __NR_$name $nr
+	# The generic table, and on 6.1 arm64's compat one: same lines.
+	for file in include/uapi/asm-generic/unistd.h $compat_h; do
+		insert_after "$dir/$file" "#define __NR_$name $nr
 __SYSCALL(__NR_$name, sys_$name)" "__SYSCALL(__NR_$last, sys_$last)"
+	done
+	file=$dir/include/uapi/asm-generic/unistd.h
 	sed -i "s/^#define __NR_syscalls [0-9]*$/#define __NR_syscalls $((nr + 1))/" "$file"
 
 	[ -n "$compat_h" ] || return 0
-	insert_after "$dir/$compat_h" "#define __NR_$name $nr
-__SYSCALL(__NR_$name, sys_$name)" "__SYSCALL(__NR_$last, sys_$last)"
 	sed -i "s/^\(#define __NR_compat_syscalls\t*\)[0-9]*$/\1$((nr + 1))/" "$dir/$compat_nr"
 	grep -q "__NR_compat_syscalls.*$((nr + 1))$" "$dir/$compat_nr" ||
 		{ echo "wireup: __NR_compat_syscalls not set in $compat_nr" >&2; exit 1; }

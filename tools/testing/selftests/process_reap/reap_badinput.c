@@ -235,22 +235,28 @@ static bool check(enum kind k, unsigned int flags, size_t budget, long ret,
 	return ok;
 }
 
+static enum kind pick_kind(void)
+{
+	enum kind k;
+
+	do
+		k = next_rand() % NR_KINDS;
+	while (unavailable[k]);
+	return k;
+}
+
 static long run(long calls, bool nobody, char *first, size_t len)
 {
 	long failures = 0;
 	char why[256];
 
 	for (long i = 0; i < calls; i++) {
-		enum kind k = next_rand() % NR_KINDS;
-		unsigned int flags;
-		size_t budget;
+		enum kind k = pick_kind();
+		unsigned int flags = pick_flags();
+		size_t budget = pick_budget();
 		long ret;
 		int err;
 
-		while (unavailable[k])
-			k = next_rand() % NR_KINDS;
-		flags = pick_flags();
-		budget = pick_budget();
 		if (!nobody && i % ROTATE_EVERY == 0)
 			rotate();
 		calls_by_kind[k]++;

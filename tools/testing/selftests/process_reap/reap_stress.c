@@ -498,13 +498,30 @@ static void add_stats(struct stats *sum, const struct stats *w)
 	sum->failures += w->failures;
 }
 
+/* Split @n cycles over @jobs workers, seeded from @seed; wait for them. */
+static void run_workers(int jobs, long n, uint64_t *seed, double deadline,
+			struct stats *out)
+{
+	for (int w = 0; w < jobs; w++) {
+		long nw = n / jobs + (w < n % jobs);
+		uint64_t wseed = reap_rand(seed);
+
+		if (fork() == 0) {
+			run_cycles(w, nw, wseed, deadline, &out[w]);
+			_exit(0);
+		}
+	}
+	while (wait(NULL) > 0)
+		;
+}
+
 int main(int argc, char **argv)
 {
 	long cycles = getenv("REAP_STRESS_CYCLES") ?
 		      atol(getenv("REAP_STRESS_CYCLES")) : 10000;
 	double limit = getenv("REAP_STRESS_SECONDS") ?
 		       atof(getenv("REAP_STRESS_SECONDS")) : 600;
-	int jobs = sysconf(_SC_NPROCESSORS_ONLN), opt, status;
+	int jobs = sysconf(_SC_NPROCESSORS_ONLN), opt;
 	uint64_t seed = (uint64_t)time(NULL) ^ getpid();
 	struct stats total = { 0 }, *slots;
 	long before = 0, after;
@@ -558,32 +575,12 @@ int main(int argc, char **argv)
 	 */
 	start = now_s();
 	deadline = start + limit;
-	for (int w = 0; w < jobs; w++) {
-		long warm = cycles < WARMUP ? cycles : WARMUP;
-		long n = warm / jobs + (w < warm % jobs);
-		uint64_t wseed = reap_rand(&seed);
-
-		if (fork() == 0) {
-			run_cycles(w, n, wseed, deadline, &slots[jobs + w]);
-			_exit(0);
-		}
-	}
-	while (wait(&status) > 0)
-		;
+	run_workers(jobs, cycles < WARMUP ? cycles : WARMUP, &seed, deadline,
+		    &slots[jobs]);
 	reap_orphans();
 	before = memfree(slab);
-	for (int w = 0; w < jobs && cycles > WARMUP; w++) {
-		long n = (cycles - WARMUP) / jobs +
-			 (w < (cycles - WARMUP) % jobs);
-		uint64_t wseed = reap_rand(&seed);
-
-		if (fork() == 0) {
-			run_cycles(w, n, wseed, deadline, &slots[w]);
-			_exit(0);
-		}
-	}
-	while (wait(&status) > 0)
-		;
+	if (cycles > WARMUP)
+		run_workers(jobs, cycles - WARMUP, &seed, deadline, slots);
 	for (int w = 0; w < 2 * jobs; w++)
 		add_stats(&total, &slots[w]);
 	ksft_print_msg("%ld cycles in %.0f s, %llu MiB returned, %ld calls\n",
