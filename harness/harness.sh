@@ -458,6 +458,21 @@ vm_timeout() {
 # harness.args=ARGS.  The status file says "fail" until the guest's
 # closing line is seen, so a VM that dies or hangs reads as a failure.
 # Files the guest sends back as "BENCH|" lines stay out of the terminal.
+# Pass the console through and write how long each kselftest program
+# took, in host seconds, to $1: which ones make a lane slow.
+test_times() {
+	local out=$1 line name start=$EPOCHSECONDS
+	: > "$out"
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		if [[ $line =~ ^#\ selftests:\ [a-z_]+:\ ([^ ]+)$ ]]; then
+			name=${BASH_REMATCH[1]} start=$EPOCHSECONDS
+		elif [[ $line =~ ^(not\ )?ok\ [0-9]+\ selftests: ]]; then
+			echo "$name $((EPOCHSECONDS - start))s" >> "$out"
+		fi
+	done
+}
+
 boot() {
 	local mode=$1 timeout=$2 log=$3 args=${4:-} accel=() rc=0 env=
 	local qemu console
@@ -490,6 +505,7 @@ boot() {
 		-initrd "$GUEST/initramfs.cpio" \
 		-append "console=$console loglevel=5 panic=-1 oops=panic harness.mode=$mode${args:+ harness.args=${args// /,}}$env" \
 		< /dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" |
+		test_times "$log.times" |
 		grep --line-buffered -Ev '^(BENCH|KMEMLEAK)\| ' || rc=$?
 	[ "$rc" = 0 ] || echo "fail: qemu exited $rc (124 is the ${timeout}s timeout)" > "$log.status"
 	if grep -q '^HARNESS-EXIT: 0$' "$log"; then
@@ -544,6 +560,7 @@ cmd_check() {
 
 	echo
 	say "summary"
+	echo "    time per test: $(paste -sd, "$log.times" | sed 's/,/, /g')"
 	if [ "$crashed" -gt "$failed" ]; then
 		echo "    $((crashed - failed)) test program(s) failed outside a subtest"
 		failed=$crashed
