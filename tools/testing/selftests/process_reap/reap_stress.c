@@ -6,7 +6,7 @@
  * process_mrelease() interleaved; victims that exit on their own; waitpid()
  * racing the calls.  Every call's result must be one the contract allows,
  * the bytes returned for a victim must stay within its footprint, robust
- * futex waiters must get EOWNERDEAD, and MemFree must come back.
+ * futex waiters must get EOWNERDEAD, and free memory must come back.
  *
  *   reap_stress [-n cycles] [-t seconds] [-s seed] [-j workers]
  *
