@@ -454,10 +454,6 @@ vm_timeout() {
 	echo "${VM_TIMEOUT:-$t}"
 }
 
-# boot MODE TIMEOUT LOG [ARGS]: boot the guest with harness.mode=MODE and
-# harness.args=ARGS.  The status file says "fail" until the guest's
-# closing line is seen, so a VM that dies or hangs reads as a failure.
-# Files the guest sends back as "BENCH|" lines stay out of the terminal.
 # Pass the console through and write how long each kselftest program
 # took, in host seconds, to $1: which ones make a lane slow.
 test_times() {
@@ -473,6 +469,10 @@ test_times() {
 	done
 }
 
+# boot MODE TIMEOUT LOG [ARGS]: boot the guest with harness.mode=MODE and
+# harness.args=ARGS.  The status file says "fail" until the guest's
+# closing line is seen, so a VM that dies or hangs reads as a failure.
+# Files the guest sends back as "BENCH|" lines stay out of the terminal.
 boot() {
 	local mode=$1 timeout=$2 log=$3 args=${4:-} accel=() rc=0 env=
 	local qemu console

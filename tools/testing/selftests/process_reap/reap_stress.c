@@ -416,7 +416,7 @@ static bool kasan_quarantine(void)
 
 /*
  * Free pages on the CPUs' page lists, in bytes.  MemFree leaves them out,
- * and 6.1 lets each CPU keep up to its zone's low watermark / CPUs there:
+ * and 6.1 lets the CPUs of a zone keep up to its low watermark there:
  * enough to move MemFree by more than the slack from one moment to the
  * next, with nothing leaked.
  */
