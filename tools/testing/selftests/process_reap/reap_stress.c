@@ -633,9 +633,9 @@ int main(int argc, char **argv)
 	if (total.cycles <= WARMUP) {
 		ksft_test_result_skip("too few cycles for a MemFree baseline\n");
 	} else {
-		ksft_print_msg("MemFree + per-CPU lists%s: %ld kB after the warm-up, %ld kB at the end\n",
-			       slab ? " + Slab (KASAN)" : "", before >> 10,
-			       after >> 10);
+		ksft_print_msg("%s: %ld kB after the warm-up, %ld kB at the end\n",
+			       slab ? "MemFree + per-CPU lists + Slab (KASAN)" :
+			       "MemFree + per-CPU lists", before >> 10, after >> 10);
 		ksft_test_result(before - after <= (long)MEMFREE_SLACK,
 				 "MemFree back to its baseline, within %lu kB\n",
 				 MEMFREE_SLACK >> 10);
