@@ -1,39 +1,45 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # try_reap_dying_process(): a Linux 6.12 patch set, its tests and its harness.
-#
-#   make run     build the patched kernel, boot it, show the syscall at work
-#   make check   build, boot, run the kselftests: "N passed, N failed"
-#   make bench   boot once, run every benchmark scenario, write results/
-#   make kernel  only build (build/obj-6.12-x86_64/arch/x86/boot/bzImage)
-#   make check-noreap  the same with CONFIG_PROCESS_REAP=n: builds, ENOSYS
-#   make check-debug   the same on a lockdep/KASAN/kmemleak kernel (3000
-#                stress cycles, STRESS_CYCLES=...); a splat or a leak of ours fails
-#   make lint    checkpatch --strict, sparse, W=1, kernel-doc, shellcheck,
-#                then make docs
-#   make docs    htmldocs for userspace-api, kernel-doc, mandoc -Tlint
-#   make series  write out/series (git format-patch + cover letter), then
-#                git am it on pristine 6.12, checkpatch and build each patch
-#   make cross   build an i386 kernel with the syscall wired (CROSS_ARCHS,
-#                KVER=6.1 too)
-#   make clean   remove build output but keep the unpacked tree and ccache
-#   make distclean  remove build/ entirely
-#
-# QEMU_ACCEL=kvm opts into KVM; the default is TCG.
-# KVER=6.1 takes Debian's linux-source-6.1 and the 6.1 patch layer
-# (patches/6.1/) instead of 6.12; ARCH=arm64 cross-builds the kernel and a
-# static aarch64 guest and boots it with qemu-system-aarch64 -M virt.
-# Both work with check, run, bench and kernel (and harness.sh exec), and
-# together; lint, docs and series are for 6.12 on x86_64.
+# "make" alone, or "make help", lists the targets.
 
 HARNESS := harness/harness.sh
 
-.PHONY: all run check bench check-noreap check-debug lint docs series cross \
-	kernel deps clean distclean
+.DEFAULT_GOAL := help
 
-all: check
+.PHONY: help run check bench kernel deps lint docs series cross fresh \
+	check-noreap check-debug ci ci-full clean distclean
 
-run check kernel deps bench lint docs series cross:
+help:
+	@echo 'On Debian 12 (x86_64), as root; every target installs what it needs.'
+	@echo
+	@echo '  make run           build the patched 6.12 kernel, boot it under QEMU,'
+	@echo '                     show the syscall at work (a reaping daemon against'
+	@echo '                     killing only and the kernel OOM killer)'
+	@echo '  make check         build, boot, run every kselftest: "N passed, N failed"'
+	@echo '  make check T=NAME  only the test programs NAME (names or globs)'
+	@echo '  make check-debug   the same on a lockdep/KASAN/kmemleak kernel'
+	@echo '                     (STRESS_CYCLES=N reap_stress cycles, default 3000)'
+	@echo '  make check-noreap  CONFIG_PROCESS_REAP=n: it builds, every test skips'
+	@echo '  make bench         boot once, run every benchmark, write results/'
+	@echo '  make lint          checkpatch --strict, sparse, W=1, kernel-doc,'
+	@echo '                     shellcheck, the committed series, then make docs'
+	@echo '  make docs          htmldocs for userspace-api, kernel-doc, mandoc -Tlint'
+	@echo '  make series        the upstream series: git am on pristine 6.12,'
+	@echo '                     checkpatch and a build after each patch'
+	@echo '  make cross         an i386 build with the syscall wired (CROSS_ARCHS=)'
+	@echo '  make fresh         the README'"'"'s commands in a minimal Debian 12 root'
+	@echo '  make ci            the CI lanes (.ci/run), cold in under an hour'
+	@echo '  make ci-full       every lane, make fresh included'
+	@echo '  make kernel        only build the kernel'
+	@echo '  make clean         remove build output, keep the unpacked trees'
+	@echo '  make distclean     remove build/ entirely'
+	@echo
+	@echo 'Variables: KVER=6.1 (the backport), ARCH=arm64 (cross-built, booted'
+	@echo 'with qemu-system-aarch64), QEMU_ACCEL=kvm (the default is TCG),'
+	@echo 'VM_TIMEOUT=seconds, JOBS=N.  Details: docs/testing.md.'
+
+run check kernel deps bench lint docs series cross fresh:
 	@$(HARNESS) $@
 
 check-noreap:
@@ -41,6 +47,12 @@ check-noreap:
 
 check-debug:
 	@FLAVOR=debug $(HARNESS) check
+
+ci:
+	@.ci/run
+
+ci-full:
+	@.ci/run --full
 
 clean:
 	rm -rf build/obj-* build/guest-* build/*.log build/*.status out

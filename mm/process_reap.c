@@ -103,8 +103,7 @@ static int reap_may_kill(struct task_struct *task)
  * points to its mm from any task, while exit_mmap() may still be tearing
  * it down.  signal_struct keeps it for us then.
  *
- * Context: Process context.  Takes and releases task_lock() of the threads
- * and siglock.
+ * Context: Process context.  Takes and releases task_lock() of the threads.
  * Return: The mm with a reference (mmgrab()) that the caller must drop with
  * mmdrop(), or NULL if none can be reached any more.
  */
@@ -112,7 +111,6 @@ static struct mm_struct *reap_find_mm(struct task_struct *task)
 {
 	struct mm_struct *mm = NULL;
 	struct task_struct *t;
-	unsigned long flags;
 
 	/* Any thread still holding the mm, as find_lock_task_mm() looks. */
 	rcu_read_lock();
@@ -130,15 +128,12 @@ static struct mm_struct *reap_find_mm(struct task_struct *task)
 		return mm;
 
 	/*
-	 * Our reference on @task pins signal_struct, which pins reap_mm;
-	 * siglock keeps exit_mm() from dropping it under us.
+	 * Our reference on @task pins signal_struct, which holds reap_mm
+	 * until it is freed: nothing can drop it under us.
 	 */
-	if (!lock_task_sighand(task, &flags))
-		return NULL;
-	mm = task->signal->reap_mm;
+	mm = READ_ONCE(task->signal->reap_mm);
 	if (mm)
 		mmgrab(mm);
-	unlock_task_sighand(task, &flags);
 	return mm;
 }
 

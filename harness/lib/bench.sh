@@ -1,0 +1,51 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: boot once, run every benchmark scenario, bring the result
+# files back out of the console log, plot them and update the README.
+
+# Replace the README's text between the bench markers with bench.md.
+readme_bench() {
+	local md=$1 readme=$ROOT/README.md
+	grep -q '^<!-- bench:start -->$' "$readme" || return 0
+	awk -v md="$md" '
+		/^<!-- bench:end -->$/ {
+			while ((getline line < md) > 0)
+				print line
+			print ""
+			print "![Memory still charged to the victim after SIGKILL](results/bench.png)"
+			print ""
+			skip = 0
+		}
+		!skip { print }
+		/^<!-- bench:start -->$/ { skip = 1 }
+	' "$readme" > "$readme.new"
+	mv "$readme.new" "$readme"
+}
+
+cmd_bench() {
+	local log=$B/bench.log out=$ROOT/results f
+	# results/ and the README hold 6.12 on x86_64; other kernels and
+	# architectures get a directory of their own.
+	[ "$KVER-$ARCH" = 6.12-x86_64 ] || out=$ROOT/results/$KVER-$ARCH
+	deps_add gnuplot:gnuplot-nox
+	guest_boot bench 1500 "$log" "${BENCH_ARGS:-}"
+	boot_ok "$log"
+	mkdir -p "$out"
+	rm -f "$out"/bench.csv "$out"/bench-curves.csv "$out"/bench.md
+	awk -v dir="$out" '
+		/^BENCH-FILE: / { f = dir "/" $2; next }
+		/^BENCH\| / && f { sub(/^BENCH\| /, ""); print > f }
+	' "$log"
+	for f in bench.csv bench-curves.csv bench.md; do
+		[ -s "$out/$f" ] || die "the guest sent no $f; see $log"
+	done
+	gnuplot -e "data='$out/bench-curves.csv'; out='$out/bench.png'" \
+		"$ROOT/harness/bench.gp"
+	if [ "$out" = "$ROOT/results" ]; then
+		readme_bench "$out/bench.md"
+		say "results: results/bench.csv, bench-curves.csv, bench.md, bench.png; README updated"
+	else
+		say "results: ${out#"$ROOT"/}/: bench.csv, bench-curves.csv, bench.md, bench.png"
+	fi
+}
