@@ -16,8 +16,9 @@
 #   harness.sh lint        checkpatch, sparse, W=1, kernel-doc, shellcheck, docs
 #   harness.sh docs        htmldocs (userspace-api), kernel-doc, mandoc -Tlint
 #   harness.sh series [--no-verify]
-#                          write out/series, git am it on pristine sources,
+#                          write series/$KVER, git am it on pristine sources,
 #                          checkpatch and build the kernel after each patch
+#   harness.sh series-fresh  fail if series/$KVER is stale
 #   harness.sh cross       build-only kernels: i386 (CROSS_ARCHS), also for 6.1
 #   harness.sh fresh       the README's commands in a minimal Debian 12 root
 #
@@ -31,7 +32,7 @@
 # "-r 1 starved"), FLAVOR (noreap: the syscall compiled out; debug:
 # lockdep, KASAN, kmemleak...), STRESS_CYCLES (reap_stress cycles in the
 # debug lane, default 3000: a cycle is about 15 times slower there; 10000
-# elsewhere), SERIES_OUT (default out/series), CROSS_ARCHS (default
+# elsewhere), CROSS_ARCHS (default
 # "i386"; arm64 has a lane of its own, make check ARCH=arm64).
 #
 # One file per concern in harness/lib/, one per architecture in
@@ -71,5 +72,6 @@ deps | tree | refresh | config | kernel | guest | check | run | bench | lint | e
 	shift
 	"cmd_$cmd" "$@"
 	;;
+series-fresh) series_fresh ;;
 *) sed -n '4,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -21,6 +21,7 @@
 #include <linux/sched/task.h>
 #include <linux/security.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/syscalls.h>
 #include <linux/userfaultfd_k.h>
 #include <linux/xarray.h>
@@ -34,19 +35,29 @@
 
 /*
  * Zap at most this much between two looks at the budget and for a fatal
- * signal.  Each chunk ends with a TLB flush, so small chunks cost
- * throughput; a budget smaller than a chunk is zapped a PMD at a time.
+ * signal.  Each chunk ends with a flush of our mmu_gather, which frees the
+ * chunk's pages so that they can be counted: small chunks cost throughput.
+ * A budget smaller than a chunk is zapped a PMD at a time.
  */
 #define REAP_CHUNK	max_t(unsigned long, SZ_64M, PMD_SIZE)
+
+/*
+ * At most this many robust list words are read in one call, over all
+ * threads: the lists are at addresses the victim chose, and each read may
+ * grow the keep set.  Beyond it, the threads walk their own lists first.
+ */
+#define REAP_WALK_MAX	(16 * ROBUST_LIST_LIMIT)
 
 struct reap_ctx {
 	struct mm_struct *mm;
 	size_t budget;		/* stop once this many bytes are freed */
-	size_t freed;		/* bytes of pages whose last mapping went */
+	size_t freed;		/* bytes of pages whose last reference went */
+	unsigned long swap;	/* swap entries dropped */
 	unsigned long stop;	/* where a stop left off, or 0 */
 	bool refused;		/* an MMU notifier would have blocked */
 	bool pinned;		/* we hold mm_users, to fault pages in */
-	bool walked;		/* every thread has walked its robust list */
+	unsigned int walk_left;	/* robust list words we may still read */
+	struct robust_list_walk walk;
 	struct xarray keep;	/* indexes of pages to leave mapped */
 };
 
@@ -56,12 +67,22 @@ struct reap_robust_head {
 	bool compat;
 };
 
-static bool reap_group_dying(struct signal_struct *sig)
+/*
+ * 0 if @p is dying and not dumping core (a dumper may sleep for long and
+ * still reads the whole mm), -EINVAL if not, -ESRCH if it has been
+ * released.  zap_threads() sets both under siglock, so reading them under
+ * it too leaves no window for a dump to start between the two.
+ */
+static int reap_group_dying(struct task_struct *p)
 {
-	/* A dumper may sleep for long and still reads the whole mm. */
-	if (READ_ONCE(sig->core_state))
-		return false;
-	return READ_ONCE(sig->flags) & SIGNAL_GROUP_EXIT;
+	unsigned long flags;
+	bool dying;
+
+	if (!lock_task_sighand(p, &flags))
+		return -ESRCH;
+	dying = (p->signal->flags & SIGNAL_GROUP_EXIT) && !p->signal->core_state;
+	unlock_task_sighand(p, &flags);
+	return dying ? 0 : -EINVAL;
 }
 
 /* Private memory only, as the OOM reaper; never device or hugetlb maps. */
@@ -137,8 +158,20 @@ static struct mm_struct *reap_find_mm(struct task_struct *task)
 	return mm;
 }
 
-static int reap_note_heads(struct task_struct *t, struct reap_robust_head *heads,
-			   int max, int nr)
+static void reap_ipi(void *unused)
+{
+}
+
+/*
+ * Note @t's robust list heads in @heads, and make sure it runs no more user
+ * code.  A killed thread still running user code on another CPU, until it
+ * takes the interrupt that signal_wake_up() sent it, could link a robust
+ * futex that our walk would miss.  Once it has taken one, it handles the
+ * SIGKILL before it returns to user mode: interrupt its CPU and wait.  A
+ * thread that is not running cannot get back to user mode without that.
+ */
+static int reap_note_thread(struct task_struct *t,
+			    struct reap_robust_head *heads, int max, int nr)
 {
 #ifdef CONFIG_FUTEX
 	unsigned long uaddr = (unsigned long)READ_ONCE(t->robust_list);
@@ -157,6 +190,8 @@ static int reap_note_heads(struct task_struct *t, struct reap_robust_head *heads
 	}
 #endif
 #endif
+	if (task_curr(t))
+		smp_call_function_single(task_cpu(t), reap_ipi, NULL, true);
 	return nr;
 }
 
@@ -170,13 +205,14 @@ static int reap_note_heads(struct task_struct *t, struct reap_robust_head *heads
  * A live process sharing @mm, a CLONE_VM sibling or a vfork parent, would
  * find its memory gone.  Threads that still hold @mm have not yet walked
  * their robust futex lists (exit_mm_release() comes before the mm is
- * dropped), so their heads are noted for reap_keep_robust_list().
+ * dropped), so their heads are noted for reap_keep_robust_lists().
  *
  * Every other process using @mm holds an mm_users reference, and none can
  * start to (a dying process cannot fork), so the walk over all processes
  * is needed only when mm_users exceeds the target's own users.
  *
- * Context: Process context.  Takes and releases rcu_read_lock().
+ * Context: Process context.  Takes and releases rcu_read_lock() and the
+ * siglock of processes sharing @mm.
  * Return: The number of heads found, which may exceed @max (call again
  * with more room), or -EINVAL if a live process shares @mm.
  */
@@ -184,16 +220,28 @@ static int reap_scan_users(struct task_struct *task, struct mm_struct *mm,
 			   struct reap_robust_head *heads, int max)
 {
 	struct task_struct *p, *t;
-	int nr = 0, users = 0;
+	int nr = 0, users = 0, mm_users;
 
+	/*
+	 * mm_users first: a thread counted below may drop its reference at
+	 * any time, and had it done so before mm_users was read, a live
+	 * sharer's reference would pass for that thread's.
+	 */
+	mm_users = atomic_read(&mm->mm_users);
+	/*
+	 * Pairs with mmput()'s atomic_dec_and_test(), a full barrier after
+	 * exit_mm() cleared ->mm: a thread seen holding @mm below is one that
+	 * the mm_users we read counted.
+	 */
+	smp_rmb();
 	rcu_read_lock();
 	for_each_thread(task, t) {
 		if (READ_ONCE(t->mm) == mm) {
-			nr = reap_note_heads(t, heads, max, nr);
+			nr = reap_note_thread(t, heads, max, nr);
 			users++;
 		}
 	}
-	if (atomic_read(&mm->mm_users) <= users)
+	if (mm_users <= users)
 		goto unlock;
 	for_each_process(p) {
 		/*
@@ -203,13 +251,13 @@ static int reap_scan_users(struct task_struct *task, struct mm_struct *mm,
 		if (same_thread_group(p, task) || (p->flags & PF_KTHREAD) ||
 		    !process_shares_mm(p, mm))
 			continue;
-		if (!reap_group_dying(p->signal)) {
+		if (reap_group_dying(p) == -EINVAL) {
 			nr = -EINVAL;
 			break;
 		}
 		for_each_thread(p, t) {
 			if (READ_ONCE(t->mm) == mm)
-				nr = reap_note_heads(t, heads, max, nr);
+				nr = reap_note_thread(t, heads, max, nr);
 		}
 	}
 unlock:
@@ -224,6 +272,9 @@ unlock:
  * while holding mm_users: that keeps exit_mmap() from starting, whose
  * unmap_vmas() would never see a page faulted in behind it.  If mm_users
  * is already zero, every thread has walked its list: -ESRCH.
+ *
+ * -EFAULT means that the thread's own read faults too, and its walk stops
+ * there.  Where we cannot tell, the reap must not go on: -EAGAIN.
  */
 static int reap_read(struct reap_ctx *rc, unsigned long uaddr, void *buf,
 		     size_t len)
@@ -240,19 +291,27 @@ static int reap_read(struct reap_ctx *rc, unsigned long uaddr, void *buf,
 			return -EFAULT;
 		ret = get_user_pages_remote(rc->mm, uaddr, 1, FOLL_NOFAULT,
 					    &page, NULL);
-		/*
-		 * An exiting thread's own walk gets SIGBUS from a userfaultfd;
-		 * our fault, which may not drop mmap_lock, would only warn.
-		 */
-		if (ret != 1 && !userfaultfd_armed(vma)) {
+		if (ret != 1) {
+			/*
+			 * Whether the thread's fault in a userfaultfd-armed
+			 * VMA succeeds depends on the registration and the
+			 * page; ours, which may not drop mmap_lock, could not
+			 * wait for a handler anyway.
+			 */
+			if (userfaultfd_armed(vma))
+				return -EAGAIN;
 			if (!rc->pinned && !mmget_not_zero(rc->mm))
 				return -ESRCH;
 			rc->pinned = true;
 			ret = get_user_pages_remote(rc->mm, uaddr, 1, 0, &page,
 						    NULL);
 		}
-		if (ret != 1)
-			return ret < 0 ? ret : -EFAULT;
+		if (ret != 1) {
+			/* A poisoned page faults the thread's read too. */
+			if (!ret || ret == -EFAULT || ret == -EHWPOISON)
+				return -EFAULT;
+			return ret == -EINTR || ret == -ENOMEM ? ret : -EAGAIN;
+		}
 		memcpy_from_page(buf, page, offset_in_page(uaddr), n);
 		put_page(page);
 		buf += n;
@@ -260,20 +319,6 @@ static int reap_read(struct reap_ctx *rc, unsigned long uaddr, void *buf,
 		len -= n;
 	}
 	return 0;
-}
-
-/* Read one word of a robust list: a long, or a zero-extended compat one. */
-static int reap_read_word(struct reap_ctx *rc, unsigned long uaddr,
-			  bool compat, unsigned long *val)
-{
-	u32 v;
-	int err;
-
-	if (!compat)
-		return reap_read(rc, uaddr, val, sizeof(*val));
-	err = reap_read(rc, uaddr, &v, sizeof(v));
-	*val = v;
-	return err;
 }
 
 static int reap_keep(struct reap_ctx *rc, unsigned long uaddr, size_t len)
@@ -288,87 +333,83 @@ static int reap_keep(struct reap_ctx *rc, unsigned long uaddr, size_t len)
 
 	for (; index <= last; index++) {
 		err = xa_err(xa_store(&rc->keep, index, xa_mk_value(0),
-				      GFP_KERNEL));
+				      GFP_KERNEL_ACCOUNT));
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-/* The futex word of a list entry, as exit_robust_list() computes it. */
-static int reap_keep_futex(struct reap_ctx *rc,
-			   const struct reap_robust_head *h,
-			   unsigned long entry, unsigned long offset)
+/* A word the exit walk reads: keep its page, and read it as that walk. */
+static int reap_walk_read(struct robust_list_walk *walk, unsigned long uaddr,
+			  unsigned long *val)
 {
-	size_t wsz = h->compat ? sizeof(u32) : sizeof(long);
-	unsigned long uaddr = entry + offset;
+	struct reap_ctx *rc = container_of(walk, struct reap_ctx, walk);
+	u32 val32;
+	int err;
 
-	if (h->compat)
-		uaddr = (u32)uaddr;
-	return reap_keep(rc, entry, wsz) ?: reap_keep(rc, uaddr, sizeof(u32));
+	if (!rc->walk_left)
+		return -EAGAIN;
+	rc->walk_left--;
+	if (!walk->compat)
+		return reap_keep(rc, uaddr, sizeof(*val)) ?:
+		       reap_read(rc, uaddr, val, sizeof(*val));
+	err = reap_keep(rc, uaddr, sizeof(val32)) ?:
+	      reap_read(rc, uaddr, &val32, sizeof(val32));
+	*val = val32;
+	return err;
 }
 
-/* A fault ends the walk, as it ends the thread's; other errors, the reap. */
-static int reap_walk_error(struct reap_ctx *rc, int err)
+/* A futex word the exit walk reads and may write: keep its page. */
+static int reap_walk_futex(struct robust_list_walk *walk, unsigned long uaddr,
+			   unsigned int pi, bool pending)
 {
-	if (err == -ESRCH)
-		rc->walked = true;
-	return err == -EFAULT || err == -ESRCH ? 0 : err;
+	struct reap_ctx *rc = container_of(walk, struct reap_ctx, walk);
+
+	/* handle_futex_death() ends the walk on a misaligned futex. */
+	if (uaddr % sizeof(u32))
+		return 1;
+	return reap_keep(rc, uaddr, sizeof(u32));
 }
 
 /**
- * reap_keep_robust_list() - Keep what a robust futex list walk will read.
+ * reap_keep_robust_lists() - Keep what the robust futex list walks will read.
  * @rc: the reap in progress
- * @h: the list head of a thread that still holds the mm
+ * @heads: the list heads of the threads that still hold the mm
+ * @nr: how many
  *
  * exit_robust_list() wakes the waiters of the futexes a dying thread held.
  * It reads the head, each entry and each futex word, possibly in private
  * memory; were those zapped, its reads would fault, the walk would stop
- * and the waiters would stay blocked forever.  Walk the list the same way,
- * for as many steps (ROBUST_LIST_LIMIT), and note every page it touches.
+ * and the waiters would stay blocked forever.  Walk each list the same
+ * way, with walk_robust_list(), and note every page the walk touches.
  * Where a read faults, the thread's own walk stops too.  Any other failure
- * (a fatal signal, no memory) leaves the rest of the list unknown, so the
- * reap must not go on.
+ * (a fatal signal, no memory, a list too long to walk now, a page whose
+ * fault we cannot predict) leaves the rest of a list unknown, so the reap
+ * must not go on.
  *
- * The target's threads no longer run user code once they are killed, so
- * the list cannot change under us, but for a thread that has not yet left
- * the kernel since SIGKILL arrived and will not return to user space.
+ * The threads run no more user code (reap_note_thread()), so the lists
+ * cannot change under us.
  *
  * Context: Process context, mmap_lock held for read.
  * Return: 0, or a negative errno if the reap must not go on.
  */
-static int reap_keep_robust_list(struct reap_ctx *rc,
-				 const struct reap_robust_head *h)
+static int reap_keep_robust_lists(struct reap_ctx *rc,
+				  const struct reap_robust_head *heads, int nr)
 {
-	size_t wsz = h->compat ? sizeof(u32) : sizeof(long);
-	unsigned long entry, offset, pending, next;
-	unsigned int limit = ROBUST_LIST_LIMIT;
-	int err;
+	int i, ret;
 
-	/* struct robust_list_head: list.next, futex_offset, list_op_pending */
-	err = reap_keep(rc, h->uaddr, 3 * wsz) ?:
-	      reap_read_word(rc, h->uaddr, h->compat, &entry) ?:
-	      reap_read_word(rc, h->uaddr + wsz, h->compat, &offset) ?:
-	      reap_read_word(rc, h->uaddr + 2 * wsz, h->compat, &pending);
-	if (err)
-		return reap_walk_error(rc, err);
-	/* futex_offset is a (compat) long; only it is signed. */
-	if (h->compat)
-		offset = (long)(s32)offset;
-
-	/* Bit 0 of a list pointer flags a PI futex. */
-	pending &= ~1UL;
-	if (pending) {
-		err = reap_keep_futex(rc, h, pending, offset);
-		if (err)
-			return err;
-	}
-	for (entry &= ~1UL; entry != h->uaddr && limit--; entry = next & ~1UL) {
-		err = reap_keep_futex(rc, h, entry, offset) ?:
-		      reap_read_word(rc, entry, h->compat, &next);
-		if (err)
-			return reap_walk_error(rc, err);
-		cond_resched();
+	rc->walk_left = REAP_WALK_MAX;
+	for (i = 0; i < nr; i++) {
+		rc->walk.compat = heads[i].compat;
+		ret = walk_robust_list(&rc->walk, heads[i].uaddr);
+		if (ret == -ESRCH)
+			return 0;
+		/* Where the thread's walk ends, nothing further is read. */
+		if (ret > 0 || ret == -EFAULT)
+			continue;
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -380,8 +421,8 @@ static int reap_keep_robust_list(struct reap_ctx *rc,
  * end of the chunk to zap from there: up to REAP_CHUNK if @left covers
  * it, else one PMD: small pages trimmed to @left, or a whole huge PMD so
  * that a THP is freed in one go rather than split.  A zap frees no more
- * than the span it covers, so only that THP can take a call past its
- * budget.
+ * than the span it covers, and a large folio that straddles its start,
+ * so at most one folio can take a call past its budget.
  *
  * The entries are read without locks: mmap_lock held for read keeps the
  * tables above the PTE level, and zapping rechecks all it relies on.
@@ -480,7 +521,12 @@ static bool reap_vma(struct reap_ctx *rc, struct vm_area_struct *vma,
 	}
 	while (addr < end) {
 		reap_zap(rc, &tlb, vma, addr, next, &details);
-		rc->freed = freed + details.nr_anon_unmapped * PAGE_SIZE;
+		/*
+		 * Free the chunk's pages now, to count them: a page is ours
+		 * to count only if our reference was its last.
+		 */
+		tlb_flush_mmu(&tlb);
+		rc->freed = freed + (tlb.nr_freed << PAGE_SHIFT);
 		if (rc->freed >= rc->budget || fatal_signal_pending(current)) {
 			rc->stop = next;
 			done = false;
@@ -491,6 +537,8 @@ static bool reap_vma(struct reap_ctx *rc, struct vm_area_struct *vma,
 	}
 	mmu_notifier_invalidate_range_end(&range);
 	tlb_finish_mmu(&tlb);
+	rc->freed = freed + (tlb.nr_freed << PAGE_SHIFT);
+	rc->swap += details.nr_swap_entries;
 	return done;
 }
 
@@ -512,41 +560,60 @@ static bool reap_range(struct reap_ctx *rc, unsigned long start,
 	return true;
 }
 
+/*
+ * Whether the target's own teardown may hold pages that it has unmapped
+ * but not yet freed: its mmu_gather is open (tlb_flush_pending) and it
+ * has not yet set MMF_OOM_SKIP, which exit_mmap() sets once it has freed
+ * what unmap_vmas() gathered.
+ */
+static bool reap_teardown_holds_pages(struct mm_struct *mm)
+{
+	return !atomic_read(&mm->mm_users) && mm_tlb_flush_pending(mm) &&
+	       !test_bit(MMF_OOM_SKIP, &mm->flags);
+}
+
 /**
  * reap_mm() - Reap the address space of a dying process.
  * @task: the thread-group leader of the target, referenced by the caller
  * @mm: its address space, referenced (mmgrab()) by the caller
  * @flags: %PROCESS_REAP_NOWAIT or 0
  * @max_bytes: the caller's budget
+ * @swap: where to add the swap entries the call dropped
  *
  * Each call goes on where the last one stopped (signal_struct keeps a
  * cursor), so that a caller looping with a small budget does not walk
  * the page tables already emptied again and again; a call that reaches
  * the end wraps around once to finish what lies before the cursor.
  *
+ * The walk needs no sign that the teardown is over: exit_mmap() frees the
+ * page tables and VMAs only under mmap_lock held for write, so under our
+ * read lock they are all there, or all gone.
+ *
  * Context: Process context.  Takes and releases mmap_lock for read.
  * Return: The bytes freed, or a negative errno (see the syscall).
  */
 static long reap_mm(struct task_struct *task, struct mm_struct *mm,
-		    unsigned int flags, size_t max_bytes)
+		    unsigned int flags, size_t max_bytes, unsigned long *swap)
 {
 	struct reap_robust_head stack_heads[8], *heads = stack_heads;
 	struct reap_ctx rc = { .mm = mm, .budget = reap_budget(max_bytes) };
-	int max = ARRAY_SIZE(stack_heads), nr_heads = 0, i;
+	int max = ARRAY_SIZE(stack_heads), nr_heads = 0;
 	struct signal_struct *sig = task->signal;
 	unsigned long cursor;
 	long ret;
 
-	if (!reap_group_dying(sig))
-		return -EINVAL;
+	ret = reap_group_dying(task);
+	if (ret)
+		return ret;
 
 	/* mm_users never rises from zero: no thread can use @mm again. */
 	if (atomic_read(&mm->mm_users)) {
 		while ((ret = reap_scan_users(task, mm, heads, max)) > max) {
 			if (heads != stack_heads)
-				kfree(heads);
+				kvfree(heads);
 			max = ret;
-			heads = kmalloc_array(max, sizeof(*heads), GFP_KERNEL);
+			heads = kvmalloc_array(max, sizeof(*heads),
+					       GFP_KERNEL_ACCOUNT);
 			if (!heads)
 				return -ENOMEM;
 		}
@@ -568,20 +635,12 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 		goto free_heads;
 	}
 
-	/*
-	 * exit_mmap() sets MMF_OOM_SKIP once it has unmapped everything and
-	 * before it takes mmap_lock for write to free the page tables and
-	 * VMAs.  Seeing it clear under our read lock means both stay.
-	 */
-	if (test_bit(MMF_OOM_SKIP, &mm->flags))
-		goto unlock;
-
+	rc.walk.read = reap_walk_read;
+	rc.walk.futex = reap_walk_futex;
 	xa_init(&rc.keep);
-	for (i = 0; i < nr_heads && !rc.walked; i++) {
-		ret = reap_keep_robust_list(&rc, &heads[i]);
-		if (ret)
-			goto destroy_keep;
-	}
+	ret = reap_keep_robust_lists(&rc, heads, nr_heads);
+	if (ret)
+		goto destroy_keep;
 
 	/*
 	 * Kernel users of the address space (get_user() on behalf of aio,
@@ -590,35 +649,35 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	set_bit(MMF_UNSTABLE, &mm->flags);
 	cursor = READ_ONCE(sig->reap_cursor);
 	if (reap_range(&rc, cursor, ULONG_MAX) &&
-	    (!cursor || reap_range(&rc, 0, cursor))) {
-		/* As after the OOM reaper: the OOM killer need not wait. */
-		if (!rc.refused)
-			set_bit(MMF_OOM_SKIP, &mm->flags);
+	    (!cursor || reap_range(&rc, 0, cursor)))
 		rc.stop = 0;
-	}
 	WRITE_ONCE(sig->reap_cursor, rc.stop);
+	*swap += rc.swap;
 	ret = rc.freed;
 	if (!rc.freed && rc.refused)
 		ret = -EAGAIN;
 	else if (!rc.freed && fatal_signal_pending(current))
 		ret = -EINTR;
+	/* "Nothing left" must mean that the memory is back. */
+	else if (!rc.freed && reap_teardown_holds_pages(mm))
+		ret = -EAGAIN;
 
 destroy_keep:
 	xa_destroy(&rc.keep);
-unlock:
 	mmap_read_unlock(mm);
 	/* Were we the last user, the teardown is not for us to wait on. */
 	if (rc.pinned)
 		mmput_async(mm);
 free_heads:
 	if (heads != stack_heads)
-		kfree(heads);
+		kvfree(heads);
 	return ret;
 }
 
 static long do_try_reap_dying_process(int pidfd, unsigned int flags,
 				      size_t max_bytes)
 {
+	unsigned long swap = 0;
 	struct task_struct *task;
 	struct mm_struct *mm;
 	unsigned int f_flags;
@@ -645,10 +704,10 @@ static long do_try_reap_dying_process(int pidfd, unsigned int flags,
 	if (!mm)
 		goto put_task;
 
-	ret = reap_mm(task, mm, flags, max_bytes);
+	ret = reap_mm(task, mm, flags, max_bytes, &swap);
 	mmdrop(mm);
 put_task:
-	trace_process_reap_finish(task, ret);
+	trace_process_reap_finish(task, ret, swap);
 	put_task_struct(task);
 	return ret;
 }
@@ -671,28 +730,37 @@ put_task:
  * target's threads still need to walk their robust futex lists, so waiters
  * on futexes the target held still get EOWNERDEAD.  The address space is
  * marked unstable first: kernel users of it then fault instead of reading
- * zeros.  Once all is unmapped, the OOM killer is told to skip the target.
+ * zeros.
  *
  * It works at every stage of the target's exit: while its threads still
  * hold the mm, and after they have dropped it while exit_mmap() runs.
  *
  * The call stops once it has freed @max_bytes, rounded up to a whole page.
- * Only a huge page, which is freed whole, can take it further, by less
- * than the huge page's size.
- * A 32-bit caller is never returned more than its ssize_t holds.  Callers
- * loop until the call returns 0.
+ * Only a large folio, which is freed whole, can take it further, by less
+ * than the folio's size.  A 32-bit caller is never returned more than its
+ * ssize_t holds.  Callers loop until the call returns 0.
  *
- * Return: the number of bytes this call freed, that is of resident pages
- * whose last mapping it removed.  Pages still mapped by another process
- * and swap entries are not counted, and concurrent calls and the target's
- * own exit never count a page twice.  0 means there is nothing (left) to
- * free.  On error, a negative errno:
+ * Return: the number of bytes this call returned to the page allocator:
+ * those of the pages whose last reference it dropped.  A page that
+ * something else still holds (another process that maps it, as after
+ * fork() or KSM merging, a pipe it was vmsplice()d to, a pin, a swap cache
+ * entry that was busy) is unmapped but not counted, and concurrent calls
+ * and the target's own exit never count a page twice.  Swap space freed is
+ * not counted either.  0 means that nothing is left to free: the call found
+ * nothing more to unmap, and the target's own teardown holds no page it
+ * has unmapped without freeing.  On error, a negative errno:
  *
+ * * %EACCES - a security module denied the caller sending SIGKILL to the
+ *   target (some return %EPERM instead).
  * * %EAGAIN - %PROCESS_REAP_NOWAIT was given and the mmap_lock of the
- *   target is contended, or an MMU notifier could not run without
- *   blocking before anything was freed.
+ *   target is contended; or an MMU notifier could not run without
+ *   blocking before anything was freed; or the target's own teardown
+ *   holds pages it has unmapped but not yet freed; or a thread of the
+ *   target has yet to walk a robust futex list that cannot be read now
+ *   (in a userfaultfd-registered range, or too long).  Calling again
+ *   later may succeed.
  * * %EBADF - @pidfd is not a pidfd.
- * * %EINTR - a fatal signal arrived while waiting for the mmap_lock.
+ * * %EINTR - a fatal signal arrived before anything was freed.
  * * %EINVAL - @flags has an unknown bit, or the target is not dying, is
  *   dumping core, is a kernel thread, or shares its memory with a live
  *   process.

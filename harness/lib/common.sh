@@ -17,7 +17,9 @@ SRC=$B/linux-$KVER
 # FLAVOR: noreap (the syscall compiled out), debug (lockdep, KASAN...),
 # cross (make cross's build-only configuration).
 FLAVOR=${FLAVOR:-}
-JOBS=${JOBS:-$(nproc)}
+# One job more than CPUs keeps them busy while ccache and the compiler
+# wait on files: -j3 built kernel/ cold in 80 s, -j2 in 93 s, on 2 cores.
+JOBS=${JOBS:-$(($(nproc) + 1))}
 QEMU_ACCEL=${QEMU_ACCEL:-tcg}
 VM_MEM=${VM_MEM:-4G}
 VM_CPUS=2
@@ -25,7 +27,11 @@ VM_CPUS=2
 KERNEL_DIRS="mm include tools Documentation samples"
 
 # Relative paths in ccache's hashes: a fresh clone elsewhere still hits.
-export CCACHE_BASEDIR=$ROOT CCACHE_NOHASHDIR=1
+# Depend mode hashes the compiler's own dependency list instead of running
+# the preprocessor on every miss: measured on 2 cores, kernel/ built cold
+# in 93 s with it, 118 s without (81 s without ccache at all), and warm in
+# 9 s either way.
+export CCACHE_BASEDIR=$ROOT CCACHE_NOHASHDIR=1 CCACHE_DEPEND=1
 export KBUILD_BUILD_TIMESTAMP="2024-01-01"
 export KBUILD_BUILD_USER=reap KBUILD_BUILD_HOST=harness
 

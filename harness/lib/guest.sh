@@ -65,7 +65,7 @@ cmd_guest() {
 		man_example "$page" > "$GUEST/$name.c"
 		[ -s "$GUEST/$name.c" ] || continue
 		logged "$B/man-examples.log" "$name.c" ccache "${CROSS_PREFIX}gcc" -Wall -Werror -O2 \
-			-isystem "$OBJ/usr/include" -static \
+			-isystem "$OBJ/usr/include" -I "$SRC/samples/process_reap" -static \
 			-o "$GUEST/root/usr/lib/man-examples/$name" "$GUEST/$name.c"
 	done
 	cp "$ROOT/harness/guest/man-examples" "$GUEST/root/usr/bin/man-examples"

@@ -1,38 +1,52 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make series: our change as the upstream patch series, written with git
-# format-patch, then applied with git am on the pristine tree, checked
-# with checkpatch and built after each patch.
+# The upstream series, one per base: series/$KVER/, committed, with a
+# quilt "series" file.  Its first patches are patches/$KVER/ as they are;
+# then a commit per piece of ours (the syscall, its wiring, samples,
+# selftests, docs, trace events), with messages from series/text/.
+#
+#   series_write DIR   write the series for $KVER into DIR
+#   cmd_series         write series/$KVER, then verify it: git am on the
+#                      pristine tree, checkpatch --strict and a build
+#                      after each patch
+#   series_fresh       fail if the committed series/$KVER is stale
+#                      (harness.sh series-fresh)
 
-SERIES_OUT=${SERIES_OUT:-$ROOT/out/series}
+SERIES_TEXT=$ROOT/series/text
 STRIP_TRACE_FILES="mm/process_reap.c Documentation/userspace-api/process_reap.rst
 	tools/testing/selftests/process_reap/Makefile
 	tools/testing/selftests/process_reap/config
 	tools/testing/selftests/process_reap/.gitignore"
+# Every commit of a series is dated the same and has the patches' own
+# author, so that the same repository writes the same series anywhere.
+SERIES_DATE="Mon, 2 Dec 2024 00:00:00 +0000"
 
 # A file of ours as it reads before the trace events patch: the lines
-# that patch adds are left out.
+# that patch adds are left out.  From the tree, where the file is the
+# one for this base.
 before_trace() {
+	local f=$SRC/$1
 	case "$1" in
 	mm/process_reap.c)
 		sed -e '/^#define CREATE_TRACE_POINTS$/d' \
 			-e '/^#include <trace\/events\/process_reap.h>$/d' \
-			-e '/trace_process_reap_/d' "$ROOT/$1" | cat -s ;;
+			-e '/trace_process_reap_/d' "$f" | cat -s ;;
 	*.rst)
-		sed '/^Trace events$/,$d' "$ROOT/$1" |
+		sed '/^Trace events$/,$d' "$f" |
 			awk '{ l[NR] = $0 } END {
 				for (n = NR; n > 0 && l[n] == ""; n--) ;
 				for (i = 1; i <= n; i++) print l[i] }' ;;
-	*/Makefile) sed 's/ reap_trace$//' "$ROOT/$1" ;;
-	*/config) sed '/^CONFIG_FTRACE=/d; /^CONFIG_ENABLE_DEFAULT_TRACERS=/d' "$ROOT/$1" ;;
-	*/.gitignore) sed '/^reap_trace$/d' "$ROOT/$1" ;;
+	*/Makefile) sed 's/ reap_trace$//' "$f" ;;
+	*/config) sed '/^CONFIG_FTRACE=/d; /^CONFIG_ENABLE_DEFAULT_TRACERS=/d' "$f" ;;
+	*/.gitignore) sed '/^reap_trace$/d' "$f" ;;
 	esac
 }
 
-# series_add WT STAGE PATH...: copy files of ours into the work tree;
-# STAGE "early" takes the version before the trace events patch, which
-# must differ from the final one and no longer mention the events.
+# series_add WT STAGE PATH...: copy files of ours from the tree into the
+# work tree; STAGE "early" takes the version before the trace events
+# patch, which must differ from the final one and no longer mention the
+# events.
 series_add() {
 	local wt=$1 stage=$2 f
 	shift 2
@@ -40,24 +54,23 @@ series_add() {
 		mkdir -p "$wt/$(dirname "$f")"
 		if [ "$stage" = early ] && [[ " $STRIP_TRACE_FILES " == *[[:space:]]"$f"[[:space:]]* ]]; then
 			before_trace "$f" > "$wt/$f"
-			if cmp -s "$ROOT/$f" "$wt/$f" ||
+			if cmp -s "$SRC/$f" "$wt/$f" ||
 			   grep -qiE 'reap_trace|trace_process_reap|trace events|FTRACE' "$wt/$f"; then
 				die "before_trace: $f did not lose exactly its trace lines; update before_trace"
 			fi
 		else
-			cp "$ROOT/$f" "$wt/$f"
+			cp "$SRC/$f" "$wt/$f"
 		fi
 		git -C "$wt" add -f "$f"
 	done
 }
 
-# series_apply WT PATCH...: apply patches of patches/$KVER to the index.
-series_apply() {
-	local wt=$1 p
-	shift
-	for p in "$@"; do
-		git -C "$wt" apply --index "$ROOT/patches/$KVER/$p"-*.patch ||
-			die "patches/$KVER/$p-*.patch does not apply in the series"
+# The patch of patches/$KVER numbered N.
+series_patch() {
+	local p
+	for p in "$ROOT/patches/$KVER/$1"-*.patch; do
+		[ -f "$p" ] || die "no patches/$KVER/$1-*.patch"
+		echo "$p"
 	done
 }
 
@@ -67,8 +80,8 @@ series_maintainers() {
 	local wt=$1 tmp
 	tmp=$(mktemp -d)
 	git -C "$wt" show base:MAINTAINERS > "$tmp/MAINTAINERS"
-	(cd "$tmp" && git apply "$ROOT/patches/$KVER/"0004-*.patch) ||
-		die "0004 does not apply to MAINTAINERS"
+	(cd "$tmp" && git apply "$(series_patch 0007)") ||
+		die "0007 does not apply to MAINTAINERS"
 	# Until the first file exists, there is no entry at all.
 	awk -v wt="$wt" '
 		/^PROCESS REAP$/ { entry = 1; buf = ""; files = 0 }
@@ -91,17 +104,26 @@ series_maintainers() {
 	git -C "$wt" add MAINTAINERS
 }
 
-# Fill in the placeholders of series/*.txt, from stdin.
-series_text() {
-	local version
+# This base exactly: Debian's package version and the kernel's own.
+series_base() {
+	local pkg version
+	pkg=$(dpkg-query -W -f='${Version}' "linux-source-$KVER" 2>/dev/null || echo unknown)
 	version=$(awk '/^(VERSION|PATCHLEVEL|SUBLEVEL) =/ { v = v (v ? "." : "") $3 }
 		END { print v }' "$SRC/Makefile")
-	sed -e "s/@NR@/$SYSCALL_NR/g" -e "s/@ALPHA_NR@/$((SYSCALL_NR + 110))/g" \
-		-e "s/@KERNELVERSION@/$version/g"
+	echo "$pkg $version"
 }
 
-# series_commit WT MSG: commit what is staged; MSG is a series/*.txt
-# file or a patch whose header (Subject, body) becomes the message.
+# Fill in the placeholders of series/text/*.txt, from stdin.
+series_text() {
+	local pkg version
+	read -r pkg version < <(series_base)
+	sed -e "s/@NR@/$SYSCALL_NR/g" -e "s/@ALPHA_NR@/$((SYSCALL_NR + 110))/g" \
+		-e "s/@KERNELVERSION@/$version/g" -e "s/@DEBIANVERSION@/$pkg/g" \
+		-e "s/@KVER@/$KVER/g"
+}
+
+# series_commit WT MSG: commit what is staged; MSG is a series/text file,
+# or a patch whose header (Subject, body, tags) becomes the message.
 series_commit() {
 	local wt=$1 msg=$2 text
 	case "$msg" in
@@ -116,34 +138,37 @@ series_commit() {
 
 # Build the series commit by commit in a work tree at the pristine base.
 series_build_commits() {
-	local wt=$1 sel=tools/testing/selftests/process_reap
-	local early_sel
+	local wt=$1 sel=tools/testing/selftests/process_reap n p early_sel
 	early_sel=$(cd "$ROOT" && git ls-files "$sel" | grep -vx "$sel/reap_trace.c")
-	series_apply "$wt" 0001
-	series_commit "$wt" "$ROOT/patches/$KVER/"0001-*.patch
-	# 0002's exit code is built under 0003's CONFIG_PROCESS_REAP: one patch.
-	series_apply "$wt" 0002 0003
+	# The preparations: mm, exit, signal and futex patches as they are.
+	for n in 0001 0002 0003 0004 0005; do
+		p=$(series_patch "$n")
+		git -C "$wt" apply --index "$p" || die "$(basename "$p") does not apply"
+		series_commit "$wt" "$p"
+	done
+	git -C "$wt" apply --index "$(series_patch 0006)" ||
+		die "0006 does not apply"
 	series_add "$wt" early mm/process_reap.c include/uapi/linux/process_reap.h
 	"$ROOT/harness/wireup.sh" edit "$wt" core
 	git -C "$wt" add -u
-	series_commit "$wt" "$ROOT/series/core.txt"
+	series_commit "$wt" "$SERIES_TEXT/syscall.txt"
 	"$ROOT/harness/wireup.sh" edit "$wt" tables
 	git -C "$wt" add -u
-	series_commit "$wt" "$ROOT/series/wireup.txt"
+	series_commit "$wt" "$SERIES_TEXT/wireup.txt"
 	# shellcheck disable=SC2046
 	series_add "$wt" final $(cd "$ROOT" && git ls-files samples/process_reap)
-	series_commit "$wt" "$ROOT/series/samples.txt"
-	series_apply "$wt" 0005
+	series_commit "$wt" "$SERIES_TEXT/samples.txt"
+	git -C "$wt" apply --index "$(series_patch 0008)" || die "0008 does not apply"
 	# shellcheck disable=SC2086
 	series_add "$wt" early $early_sel
-	series_commit "$wt" "$ROOT/series/selftests.txt"
-	series_apply "$wt" 0006
+	series_commit "$wt" "$SERIES_TEXT/selftests.txt"
+	git -C "$wt" apply --index "$(series_patch 0009)" || die "0009 does not apply"
 	series_add "$wt" early Documentation/userspace-api/process_reap.rst
-	series_commit "$wt" "$ROOT/series/docs.txt"
+	series_commit "$wt" "$SERIES_TEXT/docs.txt"
 	series_add "$wt" final include/trace/events/process_reap.h \
 		mm/process_reap.c Documentation/userspace-api/process_reap.rst \
 		"$sel"/reap_trace.c "$sel"/Makefile "$sel"/config "$sel"/.gitignore
-	series_commit "$wt" "$ROOT/series/trace.txt"
+	series_commit "$wt" "$SERIES_TEXT/trace.txt"
 }
 
 # A work tree of the pristine kernel, detached at base.
@@ -161,23 +186,36 @@ series_worktree() {
 	fi
 }
 
+# Fill in format-patch's cover letter from series/text/cover.txt, with
+# the benchmark's figures from results/bench.md.
+series_cover() {
+	local cover=$1 figures=$B/series.figures body=$B/series.cover
+	awk '/^\| # \|/ { on = 1 } on && !/^\|/ { exit } on' \
+		"$ROOT/results/bench.md" > "$figures"
+	[ -s "$figures" ] || die "no figures table in results/bench.md"
+	sed -e '1,2d' -e "/^@FIGURES@$/{r $figures" -e 'd}' "$SERIES_TEXT/cover.txt" |
+		series_text > "$body"
+	awk -v subj="$(head -n 1 "$SERIES_TEXT/cover.txt")" -v body="$body" '
+		/\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subj) }
+		/^\*\*\* BLURB HERE \*\*\*$/ {
+			while ((getline line < body) > 0)
+				print line
+			next
+		}
+		{ print }' "$cover" > "$cover.new"
+	mv "$cover.new" "$cover"
+}
+
 series_write() {
-	local wt=$B/series-tree name email date cover
-	# The repository's git identity, else its last commit's author.
-	name=$(git -C "$ROOT" config user.name || git -C "$ROOT" log -1 --format=%an)
-	email=$(git -C "$ROOT" config user.email || git -C "$ROOT" log -1 --format=%ae)
-	if [ -z "$name" ] || [ -z "$email" ]; then
-		die "no git identity for Signed-off-by: set user.name and user.email"
-	fi
-	[ -z "$(git -C "$ROOT" status --porcelain -- . ':!out')" ] ||
-		say "warning: uncommitted changes go into the series, dated as the last commit"
-	# The last commit's date, so the same repository writes the same series.
-	date=$(git -C "$ROOT" log -1 --format=%cD)
+	local out=$1 wt=$B/series-tree-$KVER ident name email p
+	ident=$(sed -n '1s/^From: //p' "$(series_patch 0001)")
+	name=${ident% <*} email=${ident##*<}
+	email=${email%>}
 	export GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email
 	export GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email
-	export GIT_AUTHOR_DATE=$date GIT_COMMITTER_DATE=$date
+	export GIT_AUTHOR_DATE=$SERIES_DATE GIT_COMMITTER_DATE=$SERIES_DATE
 
-	say "writing the series in $wt"
+	say "writing the $KVER series in ${out#"$ROOT"/}"
 	series_worktree "$wt"
 	series_build_commits "$wt"
 	# The series must end where make check's tree is.
@@ -186,40 +224,61 @@ series_write() {
 	cmp -s "$B/series.want" "$B/series.have" ||
 		die "the series does not end at our change: diff $B/series.want $B/series.have"
 
-	rm -rf "$SERIES_OUT"
+	rm -rf "$out"
+	mkdir -p "$out"
 	# RFC: the number is provisional.  New syscalls go to linux-api too.
-	git -C "$wt" format-patch -q --cover-letter --thread=shallow \
-		--subject-prefix="RFC PATCH" --to=linux-mm@kvack.org \
-		--cc=linux-api@vger.kernel.org --cc=linux-kernel@vger.kernel.org \
-		-o "$SERIES_OUT" base..HEAD
-	cover=$(echo "$SERIES_OUT"/0000-*.patch)
-	series_cover "$cover"
-	say "series: $(find "$SERIES_OUT" -name '*.patch' | wc -l) files in ${SERIES_OUT#"$ROOT"/}"
-	(cd "$SERIES_OUT" && ls -1) | sed 's/^/    /'
+	# No threading: its Message-Ids carry the time; send-email threads.
+	git -C "$wt" format-patch -q --cover-letter --no-thread \
+		--no-signature --subject-prefix="RFC PATCH" \
+		--to=linux-mm@kvack.org --cc=linux-api@vger.kernel.org \
+		--cc=linux-kernel@vger.kernel.org -o "$out" base..HEAD
+	series_cover "$(echo "$out"/0000-*.patch)"
+	# quilt's list: the patches, not the cover letter.
+	for p in "$out"/[0-9]*.patch; do
+		case ${p##*/} in
+		0000-*) ;;
+		*) echo "${p##*/}" ;;
+		esac
+	done > "$out/series"
 }
 
-# shellcheck disable=SC2034 # cmd_config reads them
+# Fail if series/$KVER is not what the tree writes now: the committed
+# series is what a distribution takes home.  Each patch's first line
+# names a commit, which depends on where the base was unpacked.
+series_fresh() {
+	local tmp=$B/series-fresh-$KVER
+	cmd_deps
+	cmd_tree --keep
+	series_write "$tmp"
+	if ! diff -r -I '^From [0-9a-f]\{40\} ' "$ROOT/series/$KVER" "$tmp" > "$B/series-fresh.log" 2>&1; then
+		sed 's/^/    /' "$B/series-fresh.log" | head -n 30
+		die "series/$KVER is stale: 'make series KVER=$KVER' writes it anew"
+	fi
+	say "series/$KVER is what the tree writes"
+}
+
 series_config() {
+	# shellcheck disable=SC2034 # cmd_config reads them
 	local FLAVOR=cross OBJ=$1
 	cmd_config
 }
 
-# shellcheck disable=SC2034 # kmake reads them
 series_kmake() {
+	# shellcheck disable=SC2034 # kmake reads them
 	local SRC=$1 OBJ=$2 what=$3
 	shift 3
 	logged "$B/series-build.log" "$what" kmake "$@"
 }
 
-# git am the series onto the pristine tree, checkpatch --strict each patch
-# (0 errors, 0 warnings) and build the kernel after each one, so that the
-# series bisects.
+# git am the committed series onto the pristine tree, checkpatch --strict
+# each patch (0 errors, 0 warnings) and build the kernel after each one,
+# so that the series bisects.
 series_verify() {
-	local wt=$B/series-check obj=$B/obj-$KVER-$ARCH-series p out c n=0
-	local passed=0 failed=0 patches=()
-	mapfile -t patches < <(find "$SERIES_OUT" -name '[0-9]*.patch' ! -name '0000-*' | sort)
+	local dir=$ROOT/series/$KVER wt=$B/series-check-$KVER obj=$B/obj-$KVER-$ARCH-series
+	local p out c n=0 passed=0 failed=0 patches=()
+	mapfile -t patches < <(sed "s|^|$dir/|" "$dir/series")
 	series_worktree "$wt"
-	say "git am onto pristine $KVER"
+	say "git am onto pristine $KVER ($(series_base))"
 	if git -C "$wt" am -q "${patches[@]}" > "$B/series.log" 2>&1; then
 		echo "    ok: ${#patches[@]} patches applied"
 		passed=$((passed + 1))
@@ -230,7 +289,7 @@ series_verify() {
 		return 1
 	fi
 
-	say "checkpatch --strict on each patch"
+	say "checkpatch --strict on each patch ($KVER's own)"
 	export PATH=/usr/bin:$PATH
 	for p in "${patches[@]}"; do
 		out=$(cd "$wt" || exit
@@ -254,7 +313,7 @@ series_verify() {
 	for c in $(git -C "$wt" rev-list --reverse base..HEAD); do
 		n=$((n + 1))
 		git -C "$wt" checkout -q "$c"
-		if (series_kmake "$wt" "$obj" "build after patch $n" olddefconfig bzImage) &&
+		if (series_kmake "$wt" "$obj" "build after patch $n" olddefconfig "$KIMAGE") &&
 		   ! grep -E ' warning: ' "$B/series-build.log"; then
 			passed=$((passed + 1))
 			echo "    ok: builds after $(git -C "$wt" log -1 --format=%s "$c")"
@@ -268,30 +327,11 @@ series_verify() {
 }
 
 cmd_series() {
-	only_612 series
+	[ "$ARCH" = x86_64 ] || die "series: ARCH is x86_64 (the series is the same for every architecture)"
 	deps_add "" "python3-ply python3-git"
 	cmd_deps
 	cmd_tree --keep
-	series_write
+	series_write "$ROOT/series/$KVER"
+	say "series/$KVER: $(wc -l < "$ROOT/series/$KVER/series") patches and a cover letter"
 	[ "${1:-}" = --no-verify ] || series_verify
-}
-
-# Fill in format-patch's cover letter from series/cover.txt, with the
-# benchmark's figures from results/bench.md.
-series_cover() {
-	local cover=$1 figures=$B/series.figures body=$B/series.cover
-	awk '/^\| # \|/ { on = 1 } on && !/^\|/ { exit } on' \
-		"$ROOT/results/bench.md" > "$figures"
-	[ -s "$figures" ] || die "no figures table in results/bench.md"
-	sed -e '1,2d' -e "/^@FIGURES@$/{r $figures" -e 'd}' "$ROOT/series/cover.txt" |
-		series_text > "$body"
-	awk -v subj="$(head -n 1 "$ROOT/series/cover.txt")" -v body="$body" '
-		/\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subj) }
-		/^\*\*\* BLURB HERE \*\*\*$/ {
-			while ((getline line < body) > 0)
-				print line
-			next
-		}
-		{ print }' "$cover" > "$cover.new"
-	mv "$cover.new" "$cover"
 }

@@ -58,6 +58,8 @@ run() {
 	rmdir "$cg" 2>/dev/null
 	mkdir "$cg" || return 1
 	echo "${limit}M" > "$cg/memory.max"
+	# A device without swap: with it, the same pressure would swap first.
+	[ ! -e "$cg/memory.swap.max" ] || echo 0 > "$cg/memory.swap.max"
 	printf -- '---- %s: %s MiB cgroup, 4 x %s MiB background, ' "$mode" "$limit" "$bg"
 	printf '%s MiB protected, %s MiB foreground\n' "$sys" "$fg"
 	rpid=

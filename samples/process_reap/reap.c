@@ -151,7 +151,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "reap: '%s' is not a process ID\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!reap_have(__NR_try_reap_dying_process)) {
+	if (!try_reap_probe()) {
 		fprintf(stderr, "reap: try_reap_dying_process() is not available in this kernel\n");
 		return EXIT_NOSYS;
 	}
@@ -177,6 +177,15 @@ int main(int argc, char **argv)
 		ask = step < max - total ? step : max - total;
 		ret = sys_try_reap_dying_process(pidfd, flags, ask);
 		calls++;
+		/*
+		 * Without --nowait, EAGAIN says that its own exit holds pages
+		 * it has unmapped and not yet freed: wait for them, a while.
+		 */
+		if (ret < 0 && errno == EAGAIN &&
+		    !(flags & PROCESS_REAP_NOWAIT) && now_ms() - t0 < 10000) {
+			usleep(1000);
+			continue;
+		}
 		if (ret < 0) {
 			err = errno;
 			/* Waited for by its parent: all of it is back. */

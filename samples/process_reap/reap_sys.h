@@ -20,30 +20,8 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 
-#include <linux/process_reap.h>
-
-/* The provisional number, the same in every table but alpha's. */
-#ifndef __NR_try_reap_dying_process
-#define __NR_try_reap_dying_process 472
-#endif
-
-#ifndef __NR_process_mrelease
-#define __NR_process_mrelease 448
-#endif
-
-#ifndef __NR_pidfd_open
-#define __NR_pidfd_open 434
-#endif
-
-#ifndef __NR_pidfd_send_signal
-#define __NR_pidfd_send_signal 424
-#endif
-
-static inline long sys_try_reap_dying_process(int pidfd, unsigned int flags,
-					      size_t max_bytes)
-{
-	return syscall(__NR_try_reap_dying_process, pidfd, flags, max_bytes);
-}
+/* The system call's wrapper, numbers and probe: the permissive header. */
+#include "try_reap.h"
 
 static inline int sys_process_mrelease(int pidfd, unsigned int flags)
 {
@@ -61,13 +39,14 @@ static inline int sys_pidfd_send_signal(int pidfd, int sig)
 }
 
 /*
- * Whether the running kernel has a call: with a bad fd, a call that exists
- * fails with EBADF; one that does not fails otherwise, as does one that a
- * seccomp filter denies, which is the same to us.
+ * Whether the running kernel has process_mrelease(), whose number is
+ * final: with a bad fd, it fails with EBADF; were it missing, or denied by
+ * a seccomp filter, it would fail otherwise.  try_reap_probe() is the
+ * check for try_reap_dying_process(), whose number is not final yet.
  */
-static inline bool reap_have(long nr)
+static inline bool have_mrelease(void)
 {
-	return syscall(nr, -1, 0, 0) < 0 && errno == EBADF;
+	return syscall(__NR_process_mrelease, -1, 0) < 0 && errno == EBADF;
 }
 
 #define PF_EXITING	0x00000004

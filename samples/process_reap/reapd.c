@@ -603,8 +603,8 @@ static bool kill_in_progress(void)
 
 static enum mode pick_mode(void)
 {
-	bool reap = reap_have(__NR_try_reap_dying_process);
-	bool mrelease = reap_have(__NR_process_mrelease);
+	bool reap = try_reap_probe();
+	bool mrelease = have_mrelease();
 
 	switch (opt.mode) {
 	case MODE_REAP:

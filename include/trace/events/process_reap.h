@@ -31,24 +31,26 @@ TRACE_EVENT(process_reap_start,
 
 TRACE_EVENT(process_reap_finish,
 
-	TP_PROTO(struct task_struct *task, long ret),
+	TP_PROTO(struct task_struct *task, long ret, unsigned long swap),
 
-	TP_ARGS(task, ret),
+	TP_ARGS(task, ret, swap),
 
 	TP_STRUCT__entry(
-		__field(pid_t,	pid)
-		__field(size_t,	freed)
-		__field(long,	ret)
+		__field(pid_t,		pid)
+		__field(size_t,		freed)
+		__field(long,		ret)
+		__field(unsigned long,	swap)
 	),
 
 	TP_fast_assign(
 		__entry->pid = task->tgid;
 		__entry->freed = ret > 0 ? ret : 0;
 		__entry->ret = ret;
+		__entry->swap = swap;
 	),
 
-	TP_printk("pid=%d freed=%zu ret=%ld",
-		  __entry->pid, __entry->freed, __entry->ret)
+	TP_printk("pid=%d freed=%zu ret=%ld swap_entries=%lu",
+		  __entry->pid, __entry->freed, __entry->ret, __entry->swap)
 );
 
 #endif /* _TRACE_PROCESS_REAP_H */

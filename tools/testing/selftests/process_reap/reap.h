@@ -30,16 +30,15 @@
 
 #include <linux/process_reap.h>
 
+/* The wrapper and the probe that daemons copy, tested as they get them. */
+#include "../../../../samples/process_reap/try_reap.h"
+
 /* Older kselftest.h (6.1's) lacks it. */
 #ifndef __noreturn
 #define __noreturn _Noreturn
 #endif
 
 /* Unknown numbers make the wrappers fail with ENOSYS, and the tests skip. */
-#ifndef __NR_try_reap_dying_process
-#define __NR_try_reap_dying_process -1
-#endif
-
 #ifndef __NR_process_mrelease
 #define __NR_process_mrelease -1
 #endif
@@ -77,12 +76,6 @@
 #define SZ_2M (2 * SZ_1M)
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
-static inline long sys_try_reap_dying_process(int pidfd, unsigned int flags,
-					      size_t max_bytes)
-{
-	return syscall(__NR_try_reap_dying_process, pidfd, flags, max_bytes);
-}
-
 static inline int sys_process_mrelease(int pidfd, unsigned int flags)
 {
 	return syscall(__NR_process_mrelease, pidfd, flags);
@@ -111,14 +104,80 @@ static inline uint64_t reap_rand(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-/* True when the running kernel has the syscall: it fails as no other does. */
+/*
+ * True when the running kernel has the syscall at its number, and no
+ * other system call is there: try_reap_probe() tells them apart.
+ */
 static inline bool have_try_reap(void)
 {
-	int unknown;
+	return try_reap_probe();
+}
 
-	syscall(-1);
-	unknown = errno;
-	return sys_try_reap_dying_process(-1, 0, 0) < 0 && errno != unknown;
+/* Tests must not assume 4 KiB pages: arm64 runs 16K and 64K kernels. */
+static inline size_t page_size(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+/* Run the calling thread on @cpu only: 0, or -1 with errno set. */
+static inline int pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * Starve the calling thread: SCHED_IDLE on @cpu, where start_hog() runs a
+ * normal-priority hog, it barely runs, and a SIGKILL takes it long to act
+ * on.  0, or -1 with errno set.
+ */
+static inline int starve_self(int cpu)
+{
+	struct sched_param sp = { 0 };
+
+	return pin_to_cpu(cpu) ?: sched_setscheduler(0, SCHED_IDLE, &sp);
+}
+
+/* A process spinning on @cpu, SCHED_FIFO if @fifo: its pid, or -1. */
+static inline pid_t start_hog(int cpu, bool fifo)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		if (pin_to_cpu(cpu) ||
+		    (fifo && sched_setscheduler(0, SCHED_FIFO, &sp)))
+			_exit(1);
+		if (write(ready[1], "h", 1) != 1)
+			_exit(1);
+		for (;;)
+			;
+	}
+	close(ready[1]);
+	if (pid > 0 && read(ready[0], &c, 1) != 1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
+/* Kill and wait for a child: a hog, or a victim that must not linger. */
+static inline void kill_wait(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
 }
 
 /* Read "Key: N kB" from a /proc file; returns bytes or -1. */
@@ -294,7 +353,7 @@ static inline void *mem_reader_fn(void *arg)
 {
 	struct mem_reader *m = arg;
 
-	if (pread(m->fd, m->buf, 4096, m->addr) < 0)
+	if (pread(m->fd, m->buf, page_size(), m->addr) < 0)
 		return NULL;
 	return NULL;
 }
@@ -324,6 +383,53 @@ static inline void mem_reader_join(struct mem_reader *m)
 {
 	pthread_join(m->th, NULL);
 	close(m->fd);
+}
+
+/*
+ * A jammed pipe: our jammer thread writes to it from a userfaultfd trap,
+ * so it faults with the pipe's mutex held.  A victim thread that writes
+ * to the same pipe then waits in mutex_lock(), which SIGKILL does not
+ * end, and keeps the victim's mm, and its own robust list unwalked,
+ * until the jam is released.
+ */
+struct pipe_jam {
+	struct uffd_trap trap;
+	int fd[2];
+	pthread_t jammer;
+	bool on;
+};
+
+static inline void *pipe_jammer(void *arg)
+{
+	struct pipe_jam *j = arg;
+
+	if (write(j->fd[1], j->trap.area, page_size()) < 0)
+		return NULL;
+	return NULL;
+}
+
+/* Jam @j: 0 once the jammer holds the pipe's mutex, or -1. */
+static inline int pipe_jam_start(struct pipe_jam *j)
+{
+	j->trap.uffd = -1;
+	if (pipe(j->fd) || uffd_trap_init(&j->trap, page_size()) ||
+	    pthread_create(&j->jammer, NULL, pipe_jammer, j))
+		return -1;
+	j->on = true;
+	return uffd_trap_wait(&j->trap);
+}
+
+/* Let the jammer, and then whoever waits on the pipe, go. */
+static inline void pipe_jam_release(struct pipe_jam *j)
+{
+	uffd_trap_release(&j->trap);
+	if (!j->on)
+		return;
+	pthread_join(j->jammer, NULL);
+	close(j->fd[0]);
+	close(j->fd[1]);
+	munmap(j->trap.area, j->trap.len);
+	j->on = false;
 }
 
 #endif /* __SELFTESTS_REAP_H */

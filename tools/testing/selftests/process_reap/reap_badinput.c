@@ -222,10 +222,14 @@ static bool check(enum kind k, unsigned int flags, size_t budget, long ret,
 	else if (k == K_ZOMBIE)
 		ok = ret == 0;
 	else if (k == K_DYING)
-		/* A call frees max_bytes rounded up to a page. */
+		/*
+		 * A call frees max_bytes rounded up to a page.  EAGAIN: its
+		 * lock was busy and NOWAIT was given, or its own teardown
+		 * holds pages it has unmapped and not yet freed.
+		 */
 		ok = ret >= 0 ? (size_t)ret <= budget ||
-				(size_t)ret - budget < 4096 :
-		     err == EAGAIN && (flags & PROCESS_REAP_NOWAIT);
+				(size_t)ret - budget < page_size() :
+		     err == EAGAIN;
 	else
 		ok = ret < 0 && err == EINVAL;
 	if (!ok)

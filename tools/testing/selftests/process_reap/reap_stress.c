@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Kill/reap cycles in random mixes: multi-threaded, THP, robust-futex and
- * forked COW victims; one to three reaper threads with blocking and
+ * Kill/reap cycles in random mixes: multi-threaded, THP, robust-futex,
+ * partly swapped-out and forked COW victims, robust ones held in the
+ * kernel with their lists unwalked; one to three reaper threads with
+ * blocking and
  * PROCESS_REAP_NOWAIT calls and budgets from 0 to SIZE_MAX;
  * process_mrelease() interleaved; victims that exit on their own; waitpid()
  * racing the calls.  Every call's result must be one the contract allows,
@@ -35,6 +37,15 @@ enum {
 	P_SELFEXIT = 1 << 4,	/* it calls exit_group() instead of being killed */
 	P_MRELEASE = 1 << 5,	/* process_mrelease() calls in between */
 	P_WAIT_EARLY = 1 << 6,	/* waitpid() races the reapers */
+	/*
+	 * With P_ROBUST: the thread holding the futex is held in the kernel
+	 * (a jammed pipe) with its list unwalked, and the list runs through
+	 * a private robust mutex in the reaped memory first, so that the
+	 * waiter gets EOWNERDEAD only if the reap kept the list's pages.
+	 */
+	P_HELD = 1 << 7,
+	P_SWAP = 1 << 8,	/* half its memory paged out first */
+	NR_PATTERNS = 9
 };
 
 struct shared {
@@ -60,7 +71,7 @@ struct cycle {
 struct stats {
 	long cycles, calls, eagain, esrch, einval, zero, mrelease, failures;
 	unsigned long long bytes;
-	long patterns[7];
+	long patterns[NR_PATTERNS];
 	char first[320];
 };
 
@@ -93,6 +104,18 @@ static void complain(struct cycle *c, const char *fmt, ...)
 	pthread_mutex_unlock(&c->why_lock);
 }
 
+static void init_robust(pthread_mutex_t *m, bool pshared)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	if (pshared)
+		pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
 static void *victim_thread(void *arg)
 {
 	for (;;)
@@ -101,11 +124,11 @@ static void *victim_thread(void *arg)
 }
 
 static void __noreturn
-victim_main(struct cycle *c, struct shared *sh, int ready, int go)
+victim_main(struct cycle *c, struct shared *sh, int ready, int go, int jam)
 {
 	uint64_t s = c->seed;
 	size_t size = c->pattern & P_THP ? SZ_2M :
-		      (1 + reap_rand(&s) % 256) * 4096;
+		      (1 + reap_rand(&s) % 256) * page_size();
 	pthread_t t;
 	char *p;
 
@@ -123,6 +146,15 @@ victim_main(struct cycle *c, struct shared *sh, int ready, int go)
 				_exit(1);
 	if (c->pattern & P_ROBUST && pthread_mutex_lock(&sh->mutex))
 		_exit(1);
+	if (c->pattern & P_HELD) {
+		pthread_mutex_t *priv = (pthread_mutex_t *)p;
+
+		init_robust(priv, false);
+		if (pthread_mutex_lock(priv))
+			_exit(1);
+	}
+	if (c->pattern & P_SWAP)
+		madvise(p, size / 2, MADV_PAGEOUT);
 	if (c->pattern & P_COW) {
 		pid_t parent = getpid();
 		pid_t child = fork();
@@ -144,6 +176,9 @@ victim_main(struct cycle *c, struct shared *sh, int ready, int go)
 	}
 	if (write(ready, "r", 1) != 1)
 		_exit(1);
+	/* Blocks in mutex_lock(&pipe->mutex); SIGKILL cannot end that. */
+	if (c->pattern & P_HELD && write(jam, "x", 1) < 0)
+		_exit(1);
 	if (c->pattern & P_SELFEXIT) {
 		/* Once the parent has its footprint and its reapers run. */
 		char g;
@@ -163,7 +198,7 @@ static size_t pick_budget(uint64_t *s)
 	case 0:
 		return 0;
 	case 1:
-		return 4096;
+		return page_size();
 	case 2:
 		return reap_rand(s) % (8UL << 20);
 	case 3:
@@ -190,7 +225,12 @@ static bool allowed(struct cycle *c, unsigned int flags, bool dying, int err)
 {
 	switch (err) {
 	case EAGAIN:
-		return flags & PROCESS_REAP_NOWAIT;
+		/*
+		 * Its lock was busy, or its own teardown holds pages: it may
+		 * have exited on its own before we knew.
+		 */
+		return (flags & PROCESS_REAP_NOWAIT) || dying ||
+		       (c->pattern & P_SELFEXIT);
 	case ESRCH:
 		return atomic_load(&c->waiting);
 	case EINVAL:
@@ -278,22 +318,12 @@ static void *robust_waiter(void *arg)
 	return NULL;
 }
 
-static void init_robust(struct shared *sh)
-{
-	pthread_mutexattr_t a;
-
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	pthread_mutex_init(&sh->mutex, &a);
-	pthread_mutexattr_destroy(&a);
-}
-
 /* One cycle; returns false and says why if something was wrong. */
 static bool run_cycle(uint64_t seed, struct shared *sh, char *why,
 		      size_t len)
 {
 	pthread_t reapers[MAX_REAPERS], waiter;
+	struct pipe_jam jam = { .trap.uffd = -1 };
 	struct cycle c = { .seed = seed };
 	void *wargs[2] = { sh, &c };
 	int ready[2], go[2], nr, status;
@@ -310,28 +340,41 @@ static bool run_cycle(uint64_t seed, struct shared *sh, char *why,
 	/* process_mrelease() loses robust futexes: that is not our bug. */
 	if (!(c.pattern & P_ROBUST) && one_in(&s, 3))
 		c.pattern |= P_MRELEASE;
+	/* Held until the reapers are done, so neither exits nor is waited. */
+	if (c.pattern & P_ROBUST && one_in(&s, 2))
+		c.pattern = (c.pattern | P_HELD) & ~(P_SELFEXIT | P_WAIT_EARLY);
+	if (one_in(&s, 4))
+		c.pattern |= P_SWAP;
+	if (c.pattern & P_HELD && pipe_jam_start(&jam))
+		return snprintf(why, len, "pipe jam: %m"), false;
 	if (c.pattern & P_ROBUST)
-		init_robust(sh);
+		init_robust(&sh->mutex, true);
 	if (pipe(ready) || pipe(go))
 		return snprintf(why, len, "pipe: %m"), false;
 	c.pid = fork();
 	if (c.pid == 0) {
 		close(ready[0]);
 		close(go[1]);
-		victim_main(&c, sh, ready[1], go[0]);
+		/* The trap must die with us, not linger in the victim. */
+		if (jam.on)
+			close(jam.trap.uffd);
+		victim_main(&c, sh, ready[1], go[0], jam.on ? jam.fd[1] : -1);
 	}
 	close(ready[1]);
 	close(go[0]);
 	if (c.pid < 0 || read(ready[0], &byte, 1) != 1) {
 		close(ready[0]);
 		close(go[1]);
-		if (c.pid > 0) {
-			kill(c.pid, SIGKILL);
-			waitpid(c.pid, NULL, 0);
-		}
+		pipe_jam_release(&jam);
+		kill_wait(c.pid);
 		return snprintf(why, len, "victim setup failed"), false;
 	}
 	close(ready[0]);
+	if (c.pattern & P_HELD && !wait_task_state(c.pid, c.pid, 'D', 20)) {
+		pipe_jam_release(&jam);
+		kill_wait(c.pid);
+		return snprintf(why, len, "held victim did not block"), false;
+	}
 	c.pidfd = sys_pidfd_open(c.pid, 0);
 	c.footprint = anon_bytes(c.pid);
 	if (c.pidfd < 0 || (long)c.footprint < 0)
@@ -362,6 +405,8 @@ static bool run_cycle(uint64_t seed, struct shared *sh, char *why,
 	}
 	for (int i = 0; i < nr; i++)
 		pthread_join(reapers[i], NULL);
+	/* Reaped, with its list still unwalked: now it may exit. */
+	pipe_jam_release(&jam);
 	if (!(c.pattern & P_WAIT_EARLY)) {
 		atomic_store(&c.waiting, true);
 		waitpid(c.pid, &status, 0);
@@ -379,7 +424,7 @@ static bool run_cycle(uint64_t seed, struct shared *sh, char *why,
 
 	pthread_mutex_lock(&stats_lock);
 	stats.bytes += atomic_load(&c.returned);
-	for (int b = 0; b < 7; b++)
+	for (int b = 0; b < NR_PATTERNS; b++)
 		stats.patterns[b] += !!(c.pattern & (1 << b));
 	pthread_mutex_unlock(&stats_lock);
 	if (atomic_load(&c.bad)) {
@@ -519,7 +564,7 @@ static void add_stats(struct stats *sum, const struct stats *w)
 	sum->zero += w->zero;
 	sum->mrelease += w->mrelease;
 	sum->bytes += w->bytes;
-	for (int b = 0; b < 7; b++)
+	for (int b = 0; b < NR_PATTERNS; b++)
 		sum->patterns[b] += w->patterns[b];
 	if (w->failures && !sum->failures)
 		snprintf(sum->first, sizeof(sum->first), "%s", w->first);

@@ -16,8 +16,6 @@
 #define MAX_CALLS 64
 #define VICTIM_BYTES (16 * SZ_1M)
 
-static long page_size;
-
 struct call {
 	unsigned int flags;
 	size_t max_bytes;
@@ -60,7 +58,6 @@ FIXTURE_SETUP(trace)
 	bool ok;
 
 	memset(self, 0, sizeof(*self));
-	page_size = sysconf(_SC_PAGESIZE);
 	self->trap.uffd = -1;
 	self->pidfd = -1;
 	if (!have_try_reap())
@@ -140,7 +137,7 @@ static void spawn(struct __test_metadata *_metadata, FIXTURE_DATA(trace) *self)
 static void kill_held(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(trace) *self)
 {
-	ASSERT_EQ(0, uffd_trap_init(&self->trap, page_size)) {
+	ASSERT_EQ(0, uffd_trap_init(&self->trap, page_size())) {
 		TH_LOG("userfaultfd: %s", strerror(errno));
 	}
 	/* It faults on the trap with the victim's mm held. */
@@ -241,7 +238,7 @@ TEST_F(trace, events_match_what_the_calls_returned)
 	       (ret = call(self, 0, SIZE_MAX)) > 0)
 		sum += ret;
 	EXPECT_EQ(0, ret);
-	EXPECT_LE(sum, (long)VICTIM_BYTES + 16 * page_size);
+	EXPECT_LE(sum, (long)VICTIM_BYTES + 16 * (long)page_size());
 	EXPECT_GE(sum, (long)VICTIM_BYTES / 2);
 	check_events(_metadata, self, 0);
 }

@@ -6,8 +6,9 @@
  *   reap_wrap [-u UID] [-f CALL:ERRNO]... [-F CALL:ERRNO]... CMD [ARG]...
  *
  * -f fails every CALL with ERRNO, -F only those whose first argument is not
- * negative (probes with a bad fd still see the real kernel) and whose
- * second, the flags, is not 0.  CALL is
+ * negative and whose second, the flags, is PROCESS_REAP_NOWAIT alone: what
+ * --nowait sends, and none of what try_reap_probe() asks, so that the probe
+ * still sees the real kernel.  CALL is
  * try_reap_dying_process, process_mrelease or capset; ERRNO is NOSYS (what
  * an unknown call fails with), EAGAIN, EPERM or 0, which makes the call do
  * nothing and succeed.
@@ -76,7 +77,8 @@ static int add_rule(struct sock_filter *f, int n, const char *spec, bool any_fd)
 		print_usage();
 	/*
 	 * A holds the call's number.  On a match, with -F, a negative first
-	 * argument (its low word) or a zero second one skips the RET.
+	 * argument (its low word) or a second one other than NOWAIT skips
+	 * the RET.
 	 */
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0,
 		any_fd ? 1 : 5);
@@ -88,7 +90,7 @@ static int add_rule(struct sock_filter *f, int n, const char *spec, bool any_fd)
 		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 			offsetof(struct seccomp_data, args[1]));
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-			0, 1, 0);
+			PROCESS_REAP_NOWAIT, 0, 1);
 	}
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 		SECCOMP_RET_ERRNO | (err & SECCOMP_RET_DATA));
