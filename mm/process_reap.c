@@ -14,11 +14,13 @@
 #include <linux/futex.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/mm_inline.h>
 #include <linux/mmu_notifier.h>
 #include <linux/pid.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/secretmem.h>
 #include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -120,11 +122,12 @@ static int reap_may_kill(struct task_struct *task)
  * reap_find_mm() - Find the address space of a possibly exited process.
  * @task: the thread-group leader of the target, referenced by the caller
  *
- * Once its last thread has passed exit_mm(), a killed process no longer
+ * Once its last thread has passed exit_mm(), a dying process no longer
  * points to its mm from any task, while exit_mmap() may still be tearing
- * it down.  signal_struct keeps it for us then.
+ * it down.  signal_struct keeps it for us then, until the teardown is over.
  *
- * Context: Process context.  Takes and releases task_lock() of the threads.
+ * Context: Process context.  Takes and releases task_lock() of the threads,
+ * and siglock.
  * Return: The mm with a reference (mmgrab()) that the caller must drop with
  * mmdrop(), or NULL if none can be reached any more.
  */
@@ -132,6 +135,7 @@ static struct mm_struct *reap_find_mm(struct task_struct *task)
 {
 	struct mm_struct *mm = NULL;
 	struct task_struct *t;
+	unsigned long flags;
 
 	/* Any thread still holding the mm, as find_lock_task_mm() looks. */
 	rcu_read_lock();
@@ -148,34 +152,110 @@ static struct mm_struct *reap_find_mm(struct task_struct *task)
 	if (mm)
 		return mm;
 
-	/*
-	 * Our reference on @task pins signal_struct, which holds reap_mm
-	 * until it is freed: nothing can drop it under us.
-	 */
-	mm = READ_ONCE(task->signal->reap_mm);
+	/* siglock keeps the exiting thread from dropping reap_mm under us. */
+	if (!lock_task_sighand(task, &flags))
+		return NULL;
+	mm = task->signal->reap_mm;
 	if (mm)
 		mmgrab(mm);
+	unlock_task_sighand(task, &flags);
 	return mm;
 }
 
-static void reap_ipi(void *unused)
-{
-}
+/* The processes that use an mm: the target, and live or dying sharers. */
+struct reap_users {
+	struct task_struct *task;	/* the thread-group leader of the target */
+	struct mm_struct *mm;
+	bool others;			/* other processes use @mm too */
+};
 
 /*
- * Note @t's robust list heads in @heads, and make sure it runs no more user
- * code.  A killed thread still running user code on another CPU, until it
- * takes the interrupt that signal_wake_up() sent it, could link a robust
- * futex that our walk would miss.  Once it has taken one, it handles the
- * SIGKILL before it returns to user mode: interrupt its CPU and wait.  A
- * thread that is not running cannot get back to user mode without that.
+ * A thread that uses the mm and may still be running user code on another
+ * CPU: killed, but not yet past the interrupt that signal_wake_up() sent
+ * it.  A thread that is not running cannot return to user mode without
+ * handling its SIGKILL, nor can one that is already exiting.
  */
-static int reap_note_thread(struct task_struct *t,
-			    struct reap_robust_head *heads, int max, int nr)
+static void reap_note_cpu(struct task_struct *t, struct cpumask *running)
+{
+	if (running && task_curr(t) && !(READ_ONCE(t->flags) & PF_EXITING))
+		cpumask_set_cpu(task_cpu(t), running);
+}
+
+/**
+ * reap_check_users() - Check that every user of an mm is dying.
+ * @u: the target and its mm; ->others is set here
+ * @running: where to note the CPUs of threads that may run user code, or
+ *	NULL
+ *
+ * A live process sharing the mm, a CLONE_VM sibling or a vfork parent,
+ * would find its memory gone.  Every other process using the mm holds an
+ * mm_users reference, and none can start to (a dying process cannot
+ * fork), so the walk over all processes is needed only when mm_users
+ * exceeds the target's own users.
+ *
+ * A kthread_use_mm() user (vhost's worker before 6.4, a driver's DMA
+ * helper) is left out, as the OOM killer and its reaper leave it out: it
+ * works on the process's behalf, and a fault in the unstable mm fails its
+ * copy, which it must cope with anyway.
+ *
+ * Context: Process context.  Takes and releases rcu_read_lock() and the
+ * siglock of processes sharing the mm.
+ * Return: 0, or -EINVAL if a live process shares the mm.
+ */
+static int reap_check_users(struct reap_users *u, struct cpumask *running)
+{
+	struct task_struct *p, *t;
+	int users = 0, mm_users, ret = 0;
+
+	/*
+	 * mm_users first: a thread counted below may drop its reference at
+	 * any time, and had it done so before mm_users was read, a live
+	 * sharer's reference would pass for that thread's.
+	 */
+	mm_users = atomic_read(&u->mm->mm_users);
+	/*
+	 * Pairs with mmput()'s atomic_dec_and_test(), a full barrier after
+	 * exit_mm() cleared ->mm: a thread seen holding the mm below is one
+	 * that the mm_users we read counted.
+	 */
+	smp_rmb();
+	rcu_read_lock();
+	for_each_thread(u->task, t) {
+		if (READ_ONCE(t->mm) == u->mm) {
+			reap_note_cpu(t, running);
+			users++;
+		}
+	}
+	u->others = mm_users > users;
+	if (!u->others)
+		goto unlock;
+	for_each_process(p) {
+		if (same_thread_group(p, u->task) || (p->flags & PF_KTHREAD) ||
+		    !process_shares_mm(p, u->mm))
+			continue;
+		if (reap_group_dying(p) == -EINVAL) {
+			ret = -EINVAL;
+			break;
+		}
+		for_each_thread(p, t) {
+			if (READ_ONCE(t->mm) == u->mm)
+				reap_note_cpu(t, running);
+		}
+	}
+unlock:
+	rcu_read_unlock();
+	return ret;
+}
+
+static int reap_note_heads(struct task_struct *t, struct mm_struct *mm,
+			   struct reap_robust_head *heads, int max, int nr)
 {
 #ifdef CONFIG_FUTEX
-	unsigned long uaddr = (unsigned long)READ_ONCE(t->robust_list);
+	unsigned long uaddr;
 
+	if (READ_ONCE(t->mm) != mm)
+		return nr;
+	uaddr = (unsigned long)READ_ONCE(t->robust_list);
 	if (uaddr) {
 		if (nr < max)
 			heads[nr] = (struct reap_robust_head){ uaddr, false };
@@ -190,79 +270,70 @@ static int reap_note_thread(struct task_struct *t,
 	}
 #endif
 #endif
-	if (task_curr(t))
-		smp_call_function_single(task_cpu(t), reap_ipi, NULL, true);
 	return nr;
 }
 
 /**
- * reap_scan_users() - Check that every user of an mm is dying.
- * @task: the thread-group leader of the target
- * @mm: its address space
- * @heads: where to note the robust list heads still to be walked
+ * reap_find_heads() - Note the robust list heads of the mm's users.
+ * @u: the target and its mm, as reap_check_users() left them
+ * @heads: where to note them
  * @max: room in @heads
  *
- * A live process sharing @mm, a CLONE_VM sibling or a vfork parent, would
- * find its memory gone.  Threads that still hold @mm have not yet walked
- * their robust futex lists (exit_mm_release() comes before the mm is
- * dropped), so their heads are noted for reap_keep_robust_lists().
+ * Threads that still hold the mm have not yet walked their robust futex
+ * lists (exit_mm_release() comes before the mm is dropped), so their
+ * heads are noted for reap_keep_robust_lists().  Called once the threads
+ * run no more user code, so that none registers a new list behind us; a
+ * thread that is inside set_robust_list() at this moment still could.
  *
- * Every other process using @mm holds an mm_users reference, and none can
- * start to (a dying process cannot fork), so the walk over all processes
- * is needed only when mm_users exceeds the target's own users.
- *
- * Context: Process context.  Takes and releases rcu_read_lock() and the
- * siglock of processes sharing @mm.
+ * Context: Process context.  Takes and releases rcu_read_lock().
  * Return: The number of heads found, which may exceed @max (call again
- * with more room), or -EINVAL if a live process shares @mm.
+ * with more room).
  */
-static int reap_scan_users(struct task_struct *task, struct mm_struct *mm,
-			   struct reap_robust_head *heads, int max)
+static int reap_find_heads(struct reap_users *u, struct reap_robust_head *heads,
+			   int max)
 {
 	struct task_struct *p, *t;
-	int nr = 0, users = 0, mm_users;
+	int nr = 0;
 
-	/*
-	 * mm_users first: a thread counted below may drop its reference at
-	 * any time, and had it done so before mm_users was read, a live
-	 * sharer's reference would pass for that thread's.
-	 */
-	mm_users = atomic_read(&mm->mm_users);
-	/*
-	 * Pairs with mmput()'s atomic_dec_and_test(), a full barrier after
-	 * exit_mm() cleared ->mm: a thread seen holding @mm below is one that
-	 * the mm_users we read counted.
-	 */
-	smp_rmb();
 	rcu_read_lock();
-	for_each_thread(task, t) {
-		if (READ_ONCE(t->mm) == mm) {
-			nr = reap_note_thread(t, heads, max, nr);
-			users++;
+	for_each_thread(u->task, t)
+		nr = reap_note_heads(t, u->mm, heads, max, nr);
+	if (u->others) {
+		for_each_process(p) {
+			if (same_thread_group(p, u->task) ||
+			    (p->flags & PF_KTHREAD))
+				continue;
+			for_each_thread(p, t)
+				nr = reap_note_heads(t, u->mm, heads, max, nr);
 		}
 	}
-	if (mm_users <= users)
-		goto unlock;
-	for_each_process(p) {
-		/*
-		 * As the OOM killer: a kthread_use_mm() user (vhost's worker
-		 * before 6.4) reads no user memory it cannot do without.
-		 */
-		if (same_thread_group(p, task) || (p->flags & PF_KTHREAD) ||
-		    !process_shares_mm(p, mm))
-			continue;
-		if (reap_group_dying(p) == -EINVAL) {
-			nr = -EINVAL;
-			break;
-		}
-		for_each_thread(p, t) {
-			if (READ_ONCE(t->mm) == mm)
-				nr = reap_note_thread(t, heads, max, nr);
-		}
-	}
-unlock:
 	rcu_read_unlock();
 	return nr;
+}
+
+static void reap_ipi(void *unused)
+{
+}
+
+/*
+ * Make sure no thread that uses the mm runs user code any more: a killed
+ * thread still running it on another CPU, until it takes the interrupt
+ * that signal_wake_up() sent it, could link a robust futex that our walk
+ * would miss.  Once it has taken an interrupt, it handles the SIGKILL
+ * before it returns to user mode: interrupt the CPUs and wait.
+ */
+static int reap_stop_user_code(struct reap_users *u)
+{
+	cpumask_var_t running;
+	int ret;
+
+	if (!zalloc_cpumask_var(&running, GFP_KERNEL))
+		return -ENOMEM;
+	ret = reap_check_users(u, running);
+	if (!ret && !cpumask_empty(running))
+		on_each_cpu_mask(running, reap_ipi, NULL, true);
+	free_cpumask_var(running);
+	return ret;
 }
 
 /*
@@ -274,7 +345,9 @@ unlock:
  * is already zero, every thread has walked its list: -ESRCH.
  *
  * -EFAULT means that the thread's own read faults too, and its walk stops
- * there.  Where we cannot tell, the reap must not go on: -EAGAIN.
+ * there.  Where we cannot tell, the reap must not go on: -EAGAIN, for the
+ * VMAs that get_user() reads and GUP refuses (VM_IO, VM_PFNMAP,
+ * secretmem).
  */
 static int reap_read(struct reap_ctx *rc, unsigned long uaddr, void *buf,
 		     size_t len)
@@ -287,8 +360,12 @@ static int reap_read(struct reap_ctx *rc, unsigned long uaddr, void *buf,
 		struct page *page;
 		long ret;
 
-		if (!vma)
+		if (!vma || !(vma->vm_flags & VM_READ))
 			return -EFAULT;
+		/* get_user() reads what GUP refuses to touch. */
+		if ((vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
+		    vma_is_secretmem(vma))
+			return -EAGAIN;
 		ret = get_user_pages_remote(rc->mm, uaddr, 1, FOLL_NOFAULT,
 					    &page, NULL);
 		if (ret != 1) {
@@ -307,7 +384,11 @@ static int reap_read(struct reap_ctx *rc, unsigned long uaddr, void *buf,
 						    NULL);
 		}
 		if (ret != 1) {
-			/* A poisoned page faults the thread's read too. */
+			/*
+			 * The thread's read faults too: a poisoned page, or
+			 * no page to be had (SIGBUS, say, in an mm already
+			 * reaped and unstable).
+			 */
 			if (!ret || ret == -EFAULT || ret == -EHWPOISON)
 				return -EFAULT;
 			return ret == -EINTR || ret == -ENOMEM ? ret : -EAGAIN;
@@ -345,7 +426,7 @@ static int reap_walk_read(struct robust_list_walk *walk, unsigned long uaddr,
 			  unsigned long *val)
 {
 	struct reap_ctx *rc = container_of(walk, struct reap_ctx, walk);
-	u32 val32;
+	u32 val32 = 0;
 	int err;
 
 	if (!rc->walk_left)
@@ -388,7 +469,7 @@ static int reap_walk_futex(struct robust_list_walk *walk, unsigned long uaddr,
  * fault we cannot predict) leaves the rest of a list unknown, so the reap
  * must not go on.
  *
- * The threads run no more user code (reap_note_thread()), so the lists
+ * The threads run no more user code (reap_stop_user_code()), so the lists
  * cannot change under us.
  *
  * Context: Process context, mmap_lock held for read.
@@ -415,62 +496,60 @@ static int reap_keep_robust_lists(struct reap_ctx *rc,
 }
 
 /*
- * Find the first address in [@addr, @end) with a populated PMD entry, or
- * @end.  Skipping empty upper levels keeps the cost proportional to what
- * is mapped, not to the size of the address space.  *@next is set to the
- * end of the chunk to zap from there: up to REAP_CHUNK if @left covers
- * it, else one PMD: small pages trimmed to @left, or a whole huge PMD so
- * that a THP is freed in one go rather than split.  A zap frees no more
- * than the span it covers, and a large folio that straddles its start,
- * so at most one folio can take a call past its budget.
+ * Find the chunk to zap next in [@start, *@end), from the top down: *@end
+ * is lowered past what is empty (skipping empty upper levels keeps the cost
+ * proportional to what is mapped, not to the size of the address space),
+ * and the chunk's start is returned: up to REAP_CHUNK below *@end if @left
+ * covers it, else one PMD: small pages trimmed to @left, or a whole huge
+ * PMD so that a THP is freed in one go rather than split.  A zap frees no
+ * more than the span it covers and a large folio that straddles its end,
+ * so at most one folio can take a call past its budget.  *@end == @start
+ * once nothing is left.
  *
  * The entries are read without locks: mmap_lock held for read keeps the
  * tables above the PTE level, and zapping rechecks all it relies on.
  */
-static unsigned long reap_next_chunk(struct mm_struct *mm, unsigned long addr,
-				     unsigned long end, size_t left,
-				     unsigned long *next)
+static unsigned long reap_prev_chunk(struct mm_struct *mm, unsigned long start,
+				     unsigned long *end, size_t left)
 {
-	while (addr < end) {
+	while (*end > start) {
+		unsigned long addr = *end - 1, lo;
 		pgd_t *pgd = pgd_offset(mm, addr);
 		p4d_t *p4d;
 		pud_t *pud, pudval;
 		pmd_t pmdval;
 
 		if (pgd_none(pgdp_get(pgd))) {
-			addr = pgd_addr_end(addr, end);
+			*end = max(start, addr & PGDIR_MASK);
 			continue;
 		}
 		p4d = p4d_offset(pgd, addr);
 		if (p4d_none(p4dp_get(p4d))) {
-			addr = p4d_addr_end(addr, end);
+			*end = max(start, addr & P4D_MASK);
 			continue;
 		}
 		pud = pud_offset(p4d, addr);
 		pudval = pudp_get(pud);
 		if (pud_none(pudval)) {
-			addr = pud_addr_end(addr, end);
+			*end = max(start, addr & PUD_MASK);
 			continue;
 		}
-		if (pud_leaf(pudval)) {
-			*next = pud_addr_end(addr, end);
-			return addr;
-		}
+		if (pud_leaf(pudval))
+			return max(start, addr & PUD_MASK);
 		pmdval = pmdp_get_lockless(pmd_offset(pud, addr));
 		if (pmd_none(pmdval)) {
-			addr = pmd_addr_end(addr, end);
+			*end = max(start, addr & PMD_MASK);
 			continue;
 		}
-		*next = min(end, ALIGN(addr + 1, REAP_CHUNK));
-		if (*next - addr <= left)
-			return addr;
-		*next = pmd_addr_end(addr, end);
-		if (pmd_present(pmdval) && !pmd_leaf(pmdval) &&
-		    left < *next - addr)
-			*next = addr + PAGE_ALIGN(left);
-		return addr;
+		lo = max(start, ALIGN_DOWN(addr, REAP_CHUNK));
+		if (*end - lo <= left)
+			return lo;
+		lo = max(start, addr & PMD_MASK);
+		if (pmd_present(pmdval) && !pmd_leaf(pmdval) && left < *end - lo)
+			lo = *end - PAGE_ALIGN(left);
+		return lo;
 	}
-	return end;
+	return start;
 }
 
 /* Zap [@addr, @end), leaving the pages in rc->keep mapped. */
@@ -493,25 +572,25 @@ static void reap_zap(struct reap_ctx *rc, struct mmu_gather *tlb,
 }
 
 /*
- * Zap [@start, @end) of @vma.  Return false if the budget ran out or the
- * caller got a fatal signal, with rc->stop set to where to go on from.
+ * Zap [@start, @end) of @vma, from the top down.  Return false if the
+ * budget ran out or the caller got a fatal signal, with rc->stop set to
+ * where to go on from, downwards.
  */
 static bool reap_vma(struct reap_ctx *rc, struct vm_area_struct *vma,
 		     unsigned long start, unsigned long end)
 {
 	struct zap_details details = { .even_cows = true };
 	struct mmu_notifier_range range;
-	unsigned long addr, next;
 	size_t freed = rc->freed;
 	struct mmu_gather tlb;
+	unsigned long addr;
 	bool done = true;
 
-	addr = reap_next_chunk(rc->mm, start, end, rc->budget - rc->freed,
-			       &next);
-	if (addr >= end)
+	addr = reap_prev_chunk(rc->mm, start, &end, rc->budget - rc->freed);
+	if (end <= start)
 		return true;
 
-	mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, 0, rc->mm, addr, end);
+	mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, 0, rc->mm, start, end);
 	tlb_gather_mmu(&tlb, rc->mm);
 	/* As the OOM reaper: a notifier may wait on the dying task itself. */
 	if (mmu_notifier_invalidate_range_start_nonblock(&range)) {
@@ -519,8 +598,8 @@ static bool reap_vma(struct reap_ctx *rc, struct vm_area_struct *vma,
 		rc->refused = true;
 		return true;
 	}
-	while (addr < end) {
-		reap_zap(rc, &tlb, vma, addr, next, &details);
+	while (end > start) {
+		reap_zap(rc, &tlb, vma, addr, end, &details);
 		/*
 		 * Free the chunk's pages now, to count them: a page is ours
 		 * to count only if our reference was its last.
@@ -528,12 +607,13 @@ static bool reap_vma(struct reap_ctx *rc, struct vm_area_struct *vma,
 		tlb_flush_mmu(&tlb);
 		rc->freed = freed + (tlb.nr_freed << PAGE_SHIFT);
 		if (rc->freed >= rc->budget || fatal_signal_pending(current)) {
-			rc->stop = next;
+			rc->stop = addr;
 			done = false;
 			break;
 		}
-		addr = reap_next_chunk(rc->mm, next, end,
-				       rc->budget - rc->freed, &next);
+		end = addr;
+		addr = reap_prev_chunk(rc->mm, start, &end,
+				       rc->budget - rc->freed);
 	}
 	mmu_notifier_invalidate_range_end(&range);
 	tlb_finish_mmu(&tlb);
@@ -542,20 +622,28 @@ static bool reap_vma(struct reap_ctx *rc, struct vm_area_struct *vma,
 	return done;
 }
 
-/* Zap the eligible VMAs in [@start, @end); false as for reap_vma(). */
+/*
+ * Zap the eligible VMAs in [@start, @end), from the top down: the target's
+ * own exit_mmap() goes up, so that when both run, they meet instead of
+ * contending for the same page table locks all the way, as the OOM reaper
+ * does.  False as for reap_vma().
+ */
 static bool reap_range(struct reap_ctx *rc, unsigned long start,
 		       unsigned long end)
 {
-	struct vm_area_struct *vma;
-	struct vma_iterator vmi;
+	struct vm_area_struct *vma, *prev;
 
-	vma_iter_init(&vmi, rc->mm, start);
-	for_each_vma_range(vmi, vma, end) {
-		if (!reap_vma_eligible(vma))
-			continue;
-		if (!reap_vma(rc, vma, max(start, vma->vm_start),
+	while (end > start) {
+		vma = find_vma_prev(rc->mm, end - 1, &prev);
+		if (!vma || vma->vm_start >= end)
+			vma = prev;
+		if (!vma || vma->vm_end <= start)
+			break;
+		if (reap_vma_eligible(vma) &&
+		    !reap_vma(rc, vma, max(start, vma->vm_start),
 			      min(end, vma->vm_end)))
 			return false;
+		end = vma->vm_start;
 	}
 	return true;
 }
@@ -581,9 +669,10 @@ static bool reap_teardown_holds_pages(struct mm_struct *mm)
  * @swap: where to add the swap entries the call dropped
  *
  * Each call goes on where the last one stopped (signal_struct keeps a
- * cursor), so that a caller looping with a small budget does not walk
- * the page tables already emptied again and again; a call that reaches
- * the end wraps around once to finish what lies before the cursor.
+ * cursor), going down, so that a caller looping with a small budget does
+ * not walk the page tables already emptied again and again; a call that
+ * reaches the bottom wraps around once to finish what lies above the
+ * cursor.
  *
  * The walk needs no sign that the teardown is over: exit_mmap() frees the
  * page tables and VMAs only under mmap_lock held for write, so under our
@@ -598,17 +687,22 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	struct reap_robust_head stack_heads[8], *heads = stack_heads;
 	struct reap_ctx rc = { .mm = mm, .budget = reap_budget(max_bytes) };
 	int max = ARRAY_SIZE(stack_heads), nr_heads = 0;
+	struct reap_users users = { .task = task, .mm = mm };
 	struct signal_struct *sig = task->signal;
 	unsigned long cursor;
 	long ret;
 
-	ret = reap_group_dying(task);
-	if (ret)
-		return ret;
-
-	/* mm_users never rises from zero: no thread can use @mm again. */
+	/*
+	 * mm_users never rises from zero: no thread can use @mm again, and
+	 * every thread has walked its robust list.  A probe (a budget of 0)
+	 * checks the users, but interrupts nobody.
+	 */
 	if (atomic_read(&mm->mm_users)) {
-		while ((ret = reap_scan_users(task, mm, heads, max)) > max) {
+		ret = max_bytes ? reap_stop_user_code(&users) :
+				  reap_check_users(&users, NULL);
+		if (ret || !max_bytes)
+			return ret;
+		while ((ret = reap_find_heads(&users, heads, max)) > max) {
 			if (heads != stack_heads)
 				kvfree(heads);
 			max = ret;
@@ -617,8 +711,6 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 			if (!heads)
 				return -ENOMEM;
 		}
-		if (ret < 0)
-			goto free_heads;
 		nr_heads = ret;
 	}
 	ret = 0;
@@ -648,8 +740,8 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	 */
 	set_bit(MMF_UNSTABLE, &mm->flags);
 	cursor = READ_ONCE(sig->reap_cursor);
-	if (reap_range(&rc, cursor, ULONG_MAX) &&
-	    (!cursor || reap_range(&rc, 0, cursor)))
+	if (reap_range(&rc, 0, cursor ?: ULONG_MAX) &&
+	    (!cursor || reap_range(&rc, cursor, ULONG_MAX)))
 		rc.stop = 0;
 	WRITE_ONCE(sig->reap_cursor, rc.stop);
 	*swap += rc.swap;
@@ -696,6 +788,10 @@ static long do_try_reap_dying_process(int pidfd, unsigned int flags,
 		goto put_task;
 
 	ret = reap_may_kill(task);
+	if (ret)
+		goto put_task;
+
+	ret = reap_group_dying(task);
 	if (ret)
 		goto put_task;
 

@@ -2,30 +2,31 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make bench: boot once, run every benchmark scenario, bring the result
-# files back out of the console log, plot them and update the README.
+# files back out of the console log, plot them and update docs/benchmark.md.
 
-# Replace the README's text between the bench markers with bench.md.
-readme_bench() {
-	local md=$1 readme=$ROOT/README.md
-	grep -q '^<!-- bench:start -->$' "$readme" || return 0
+# Replace the text between the bench markers of docs/benchmark.md with
+# bench.md.
+docs_bench() {
+	local md=$1 doc=$ROOT/docs/benchmark.md
+	grep -q '^<!-- bench:start -->$' "$doc" || return 0
 	awk -v md="$md" '
+		/^<!-- bench:start -->$/ { print; skip = 1; next }
 		/^<!-- bench:end -->$/ {
 			while ((getline line < md) > 0)
 				print line
 			print ""
-			print "![Memory still charged to the victim after SIGKILL](results/bench.png)"
+			print "![Memory still charged to the victim after SIGKILL](../results/bench.png)"
 			print ""
 			skip = 0
 		}
 		!skip { print }
-		/^<!-- bench:start -->$/ { skip = 1 }
-	' "$readme" > "$readme.new"
-	mv "$readme.new" "$readme"
+	' "$doc" > "$doc.new"
+	mv "$doc.new" "$doc"
 }
 
 cmd_bench() {
 	local log=$B/bench.log out=$ROOT/results f
-	# results/ and the README hold 6.12 on x86_64; other kernels and
+	# results/ and docs/benchmark.md hold 6.12 on x86_64; other kernels and
 	# architectures get a directory of their own.
 	[ "$KVER-$ARCH" = 6.12-x86_64 ] || out=$ROOT/results/$KVER-$ARCH
 	deps_add gnuplot:gnuplot-nox
@@ -43,8 +44,8 @@ cmd_bench() {
 	gnuplot -e "data='$out/bench-curves.csv'; out='$out/bench.png'" \
 		"$ROOT/harness/bench.gp"
 	if [ "$out" = "$ROOT/results" ]; then
-		readme_bench "$out/bench.md"
-		say "results: results/bench.csv, bench-curves.csv, bench.md, bench.png; README updated"
+		docs_bench "$out/bench.md"
+		say "results: results/bench.csv, bench-curves.csv, bench.md, bench.png; docs/benchmark.md updated"
 	else
 		say "results: ${out#"$ROOT"/}/: bench.csv, bench-curves.csv, bench.md, bench.png"
 	fi

@@ -43,6 +43,8 @@ boot() {
 	# KASAN take a per-CPU address for a wild access (seen once in CI, at
 	# boot).  The other lanes keep the 5-level paging -cpu max offers.
 	[ "$FLAVOR" != debug ] || env=" REAP_STRESS_CYCLES=${STRESS_CYCLES:-3000}"
+	# QUICK=1: fewer rounds of each race (CI's debug lane).
+	[ -z "${QUICK:-}" ] || env+=" REAP_QUICK=1"
 	[ "$FLAVOR" != debug ] || [ "$ARCH" != x86_64 ] || env+=" no5lvl"
 	case "$QEMU_ACCEL" in
 	tcg) accel=(-accel tcg -cpu max) ;;
@@ -115,7 +117,7 @@ leaks_check() {
 # some), counted from the TAP in the console log.
 cmd_check() {
 	local log=$B/check-${GUEST##*/guest-}.log passed failed skipped crashed splats status
-	guest_boot check 900 "$log" "${T:-}"
+	guest_boot check 1200 "$log" "${T:-}"
 	status=$(cat "$log.status")
 
 	passed=$(grep -E '^# ok [0-9]+ ' "$log" | grep -vc '# SKIP' || true)

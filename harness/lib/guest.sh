@@ -35,6 +35,31 @@ guest_busybox() {
 	cp "$dir/bin/busybox" "$dest"
 }
 
+# Debian's own earlyoom, unmodified, with the shared libraries it links
+# (from this host, which is the same Debian): a real killer that does not
+# reap, for make run's comparison.  Downloaded once into build/earlyoom.
+# Another architecture's guest goes without.
+guest_earlyoom() {
+	local dest=$1 dir=$B/earlyoom lib deb
+	if foreign; then
+		echo "    no earlyoom in a guest of another architecture"
+		return 0
+	fi
+	if [ ! -x "$dir/usr/bin/earlyoom" ]; then
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		(cd "$dir" && apt-get download earlyoom) > "$B/earlyoom.log" 2>&1 ||
+			{ tail -n 20 "$B/earlyoom.log" >&2; die "apt-get download earlyoom failed"; }
+		deb=$(find "$dir" -maxdepth 1 -name 'earlyoom_*.deb' | head -n 1)
+		dpkg-deb -x "$deb" "$dir"
+	fi
+	cp "$dir/usr/bin/earlyoom" "$dest/usr/bin/earlyoom"
+	for lib in $(ldd "$dir/usr/bin/earlyoom" | grep -oE '/[^ ]+'); do
+		mkdir -p "$dest$(dirname "$lib")"
+		cp -L "$lib" "$dest$lib"
+	done
+}
+
 cmd_guest() {
 	local ksft=$GUEST/root/ksft page name cc compat=()
 	cc="ccache ${CROSS_PREFIX}gcc"
@@ -58,6 +83,7 @@ cmd_guest() {
 		O="$GUEST/root/usr/bin" KHDR_INCLUDES="-isystem $OBJ/usr/include" \
 		LDFLAGS=-static CC="$cc"
 	cp "$SRC/samples/process_reap/demo.sh" "$GUEST/root/usr/bin/reap-demo"
+	guest_earlyoom "$GUEST/root"
 	say "building the man pages' examples (static)"
 	mkdir -p "$GUEST/root/usr/lib/man-examples"
 	for page in "$ROOT"/man/man2/*.2; do

@@ -24,7 +24,7 @@
 #define MAX_WORKERS 32
 #define MIB (1024UL * 1024)
 
-enum kind { BG, FG, SYS };
+enum kind { BG, FG, SYS, PIN };
 
 struct worker {
 	char name[16];
@@ -48,6 +48,8 @@ static void print_usage(FILE *f)
 		"  bg   allocate SIZE at once, then turn SCHED_IDLE and hold it\n"
 		"       (a cached background app)\n"
 		"  sys  allocate SIZE and hold it at normal priority (a daemon)\n"
+		"  pin  allocate SIZE and lock it in memory (the rest of a small\n"
+		"       device's RAM, for a killer that only reads /proc/meminfo)\n"
 		"  fg   allocate SIZE at --rate while a second thread spins (a busy\n"
 		"       foreground app), hold it for --hold seconds, then exit\n"
 		"ADJ is the worker's oom_score_adj; SIZE is in MiB.  memload ends when\n"
@@ -124,6 +126,8 @@ static void work(struct worker *w, int ready)
 			next = now_ms();
 		sleep_ms(next - now_ms());
 	}
+	if (w->kind == PIN && mlock(p, w->size))
+		fail("mlock");
 	if (write(ready, "", 1) != 1)
 		fail("write");
 	if (w->kind == BG && sched_setscheduler(0, SCHED_IDLE, &idle))
@@ -150,6 +154,8 @@ static int parse(const char *arg, struct worker *w)
 		w->kind = FG;
 	else if (!strcmp(kind, "sys"))
 		w->kind = SYS;
+	else if (!strcmp(kind, "pin"))
+		w->kind = PIN;
 	else
 		return -1;
 	return 0;

@@ -113,6 +113,15 @@ static inline bool have_try_reap(void)
 	return try_reap_probe();
 }
 
+/*
+ * How many times to repeat a race: @normal, or @quick when REAP_QUICK is
+ * set (a debug kernel under TCG runs them ten times slower).
+ */
+static inline int race_rounds(int normal, int quick)
+{
+	return getenv("REAP_QUICK") ? quick : normal;
+}
+
 /* Tests must not assume 4 KiB pages: arm64 runs 16K and 64K kernels. */
 static inline size_t page_size(void)
 {
