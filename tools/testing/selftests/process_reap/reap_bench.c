@@ -385,9 +385,14 @@ static void do_reap(const struct strategy *s, int pidfd, double t0,
 		c1 = now_ms();
 		r->calls++;
 		r->call_ms += c1 - c0;
-		/* Its own teardown holds pages it has not freed: a killer waits. */
-		if (ret < 0 && errno == EAGAIN && c1 - t0 < cap_ms) {
+		/*
+		 * Its own teardown holds pages it has not freed: a killer
+		 * waits, and past the cap has freed all it could.
+		 */
+		if (ret < 0 && errno == EAGAIN) {
 			r->eagain++;
+			if (c1 - t0 >= cap_ms)
+				break;
 			usleep(1000);
 			continue;
 		}
