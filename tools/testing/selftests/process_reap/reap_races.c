@@ -258,9 +258,13 @@ static void *hammer_fn(void *arg)
 
 	pin_to_cpu(REAPER_CPU);
 	while (!atomic_load(&h->stop)) {
+		long ret = sys_try_reap_dying_process(h->pidfd, 0, SIZE_MAX);
+
 		/* 0 is fine: once the target has dropped the mm, it has none. */
-		if (sys_try_reap_dying_process(h->pidfd, 0, SIZE_MAX) > 0)
+		if (ret > 0)
 			h->got++;
+		else if (!ret)
+			continue;
 		else if (errno == ESRCH)
 			break;
 		else if (errno != EINVAL)
