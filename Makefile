@@ -8,7 +8,7 @@ HARNESS := harness/harness.sh
 .DEFAULT_GOAL := help
 
 .PHONY: help run check bench kernel deps lint docs series cross fresh \
-	check-noreap check-debug check-16k ci ci-full clean distclean
+	check-noreap check-debug check-16k check-upstream ci ci-full clean distclean
 
 help:
 	@echo 'On Debian 12 (x86_64), as root; every target installs what it needs.'
@@ -22,6 +22,8 @@ help:
 	@echo '                     (STRESS_CYCLES=N reap_stress cycles, default 3000)'
 	@echo '  make check-noreap  CONFIG_PROCESS_REAP=n: it builds, every test skips'
 	@echo '  make check-16k     the tests on an arm64 kernel with 16K pages'
+	@echo '  make check-upstream  the kernel'"'"'s own mm, futex, pidfd and clone3'
+	@echo '                     selftests, patched against pristine: any change fails'
 	@echo '  make bench         boot once, run every benchmark, write results/'
 	@echo '  make lint          checkpatch --strict, sparse, W=1, kernel-doc,'
 	@echo '                     shellcheck, the committed series, then make docs'
@@ -51,6 +53,9 @@ check-debug:
 
 check-16k:
 	@FLAVOR=16k ARCH=arm64 $(HARNESS) check
+
+check-upstream:
+	@$(HARNESS) upstream
 
 ci:
 	@.ci/run

@@ -21,6 +21,9 @@
 #   harness.sh series-fresh  fail if series/$KVER is stale
 #   harness.sh cross       build-only kernels: i386 (CROSS_ARCHS), also for 6.1
 #   harness.sh fresh       the README's commands in a minimal Debian 12 root
+#   harness.sh upstream    the kernel's mm, futex, pidfd and clone3 selftests
+#                          on the patched and the pristine kernel: any
+#                          result that differs fails
 #
 # Environment: KVER (6.12, the default, or 6.1: Debian's linux-source-$KVER
 # with patches/$KVER/), ARCH (x86_64, the default, or arm64: cross-built
@@ -62,12 +65,14 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/harness/lib/bench.sh"
 # shellcheck source=lib/fresh.sh
 . "$ROOT/harness/lib/fresh.sh"
+# shellcheck source=lib/upstream.sh
+. "$ROOT/harness/lib/upstream.sh"
 [ -d "$ROOT/patches/$KVER" ] ||
 	die "no patch layer patches/$KVER: KVER is 6.12 or 6.1"
 arch_load "$ARCH"
 
 case "${1:-}" in
-deps | tree | refresh | config | kernel | guest | check | run | bench | lint | exec | series | cross | docs | fresh)
+deps | tree | refresh | config | kernel | guest | check | run | bench | lint | exec | series | cross | docs | fresh | upstream)
 	cmd=$1
 	shift
 	"cmd_$cmd" "$@"

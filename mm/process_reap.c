@@ -39,7 +39,7 @@
  * Zap at most this much between two looks at the budget and for a fatal
  * signal.  Each chunk ends with a flush of our mmu_gather, which frees the
  * chunk's pages so that they can be counted: small chunks cost throughput.
- * A budget smaller than a chunk is zapped a PMD at a time.
+ * What is left of a smaller budget is zapped at most a PMD at a time.
  */
 #define REAP_CHUNK	max_t(unsigned long, SZ_64M, PMD_SIZE)
 
@@ -129,7 +129,8 @@ static int reap_may_kill(struct task_struct *task)
  * Context: Process context.  Takes and releases task_lock() of the threads,
  * and siglock.
  * Return: The mm with a reference (mmgrab()) that the caller must drop with
- * mmdrop(), or NULL if none can be reached any more.
+ * mmdrop(); NULL if none can be reached any more; or ERR_PTR(-ESRCH) if
+ * the process has been released meanwhile.
  */
 static struct mm_struct *reap_find_mm(struct task_struct *task)
 {
@@ -154,7 +155,7 @@ static struct mm_struct *reap_find_mm(struct task_struct *task)
 
 	/* siglock keeps the exiting thread from dropping reap_mm under us. */
 	if (!lock_task_sighand(task, &flags))
-		return NULL;
+		return ERR_PTR(-ESRCH);
 	mm = task->signal->reap_mm;
 	if (mm)
 		mmgrab(mm);
@@ -360,14 +361,20 @@ static int reap_read(struct reap_ctx *rc, unsigned long uaddr, void *buf,
 		struct page *page;
 		long ret;
 
-		if (!vma || !(vma->vm_flags & VM_READ))
+		/*
+		 * Where the architecture lets get_user() read a mapping
+		 * without VM_READ, so must we (FOLL_FORCE): keeping more
+		 * than the thread's walk reads is safe.
+		 */
+		if (!vma || !(vma->vm_flags & VM_ACCESS_FLAGS))
 			return -EFAULT;
 		/* get_user() reads what GUP refuses to touch. */
 		if ((vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
 		    vma_is_secretmem(vma))
 			return -EAGAIN;
-		ret = get_user_pages_remote(rc->mm, uaddr, 1, FOLL_NOFAULT,
-					    &page, NULL);
+		ret = get_user_pages_remote(rc->mm, uaddr, 1,
+					    FOLL_FORCE | FOLL_NOFAULT, &page,
+					    NULL);
 		if (ret != 1) {
 			/*
 			 * Whether the thread's fault in a userfaultfd-armed
@@ -380,8 +387,8 @@ static int reap_read(struct reap_ctx *rc, unsigned long uaddr, void *buf,
 			if (!rc->pinned && !mmget_not_zero(rc->mm))
 				return -ESRCH;
 			rc->pinned = true;
-			ret = get_user_pages_remote(rc->mm, uaddr, 1, 0, &page,
-						    NULL);
+			ret = get_user_pages_remote(rc->mm, uaddr, 1,
+						    FOLL_FORCE, &page, NULL);
 		}
 		if (ret != 1) {
 			/*
@@ -441,16 +448,29 @@ static int reap_walk_read(struct robust_list_walk *walk, unsigned long uaddr,
 	return err;
 }
 
-/* A futex word the exit walk reads and may write: keep its page. */
+/*
+ * A futex word the exit walk reads and may write: keep its page, and in
+ * private memory fault it in now.  Once the mm is unstable, the thread's
+ * own fault there on a page not yet present gets SIGBUS, and a futex it
+ * cannot handle ends its walk, as one whose read faults anyway does (1).
+ */
 static int reap_walk_futex(struct robust_list_walk *walk, unsigned long uaddr,
 			   unsigned int pi, bool pending)
 {
 	struct reap_ctx *rc = container_of(walk, struct reap_ctx, walk);
+	struct vm_area_struct *vma;
+	u32 uval;
+	int err;
 
 	/* handle_futex_death() ends the walk on a misaligned futex. */
 	if (uaddr % sizeof(u32))
 		return 1;
-	return reap_keep(rc, uaddr, sizeof(u32));
+	err = reap_keep(rc, uaddr, sizeof(u32));
+	vma = vma_lookup(rc->mm, untagged_addr_remote(rc->mm, uaddr));
+	if (err || (vma && !reap_vma_eligible(vma)))
+		return err;
+	err = reap_read(rc, uaddr, &uval, sizeof(uval));
+	return err == -EFAULT ? 1 : err;
 }
 
 /**
@@ -649,15 +669,15 @@ static bool reap_range(struct reap_ctx *rc, unsigned long start,
 }
 
 /*
- * Whether the target's own teardown may hold pages that it has unmapped
- * but not yet freed: its mmu_gather is open (tlb_flush_pending) and it
- * has not yet set MMF_OOM_SKIP, which exit_mmap() sets once it has freed
- * what unmap_vmas() gathered.
+ * Whether a gather open on the mm may hold pages unmapped but not yet
+ * freed: the target's own teardown, or another reaper's.  Called with
+ * mmap_lock held, under which exit_mmap() both opens and finishes the
+ * gather of its unmap_vmas().  MMF_OOM_SKIP cannot tell: the OOM reaper
+ * sets it whether or not it could reap.
  */
-static bool reap_teardown_holds_pages(struct mm_struct *mm)
+static bool reap_gather_holds_pages(struct mm_struct *mm)
 {
-	return !atomic_read(&mm->mm_users) && mm_tlb_flush_pending(mm) &&
-	       !test_bit(MMF_OOM_SKIP, &mm->flags);
+	return mm_tlb_flush_pending(mm);
 }
 
 /**
@@ -751,7 +771,7 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	else if (!rc.freed && fatal_signal_pending(current))
 		ret = -EINTR;
 	/* "Nothing left" must mean that the memory is back. */
-	else if (!rc.freed && reap_teardown_holds_pages(mm))
+	else if (!rc.freed && reap_gather_holds_pages(mm))
 		ret = -EAGAIN;
 
 destroy_keep:
@@ -797,8 +817,10 @@ static long do_try_reap_dying_process(int pidfd, unsigned int flags,
 
 	/* No mm left to reach: the process's own teardown is over. */
 	mm = reap_find_mm(task);
-	if (!mm)
+	if (IS_ERR_OR_NULL(mm)) {
+		ret = PTR_ERR_OR_ZERO(mm);
 		goto put_task;
+	}
 
 	ret = reap_mm(task, mm, flags, max_bytes, &swap);
 	mmdrop(mm);
@@ -843,18 +865,19 @@ put_task:
  * entry that was busy) is unmapped but not counted, and concurrent calls
  * and the target's own exit never count a page twice.  Swap space freed is
  * not counted either.  0 means that nothing is left to free: the call found
- * nothing more to unmap, and the target's own teardown holds no page it
- * has unmapped without freeing.  On error, a negative errno:
+ * nothing more to unmap, and neither the target's own teardown nor another
+ * reaper holds a page it has unmapped without freeing.  On error, a
+ * negative errno:
  *
  * * %EACCES - a security module denied the caller sending SIGKILL to the
  *   target (some return %EPERM instead).
  * * %EAGAIN - %PROCESS_REAP_NOWAIT was given and the mmap_lock of the
  *   target is contended; or an MMU notifier could not run without
- *   blocking before anything was freed; or the target's own teardown
- *   holds pages it has unmapped but not yet freed; or a thread of the
- *   target has yet to walk a robust futex list that cannot be read now
- *   (in a userfaultfd-registered range, or too long).  Calling again
- *   later may succeed.
+ *   blocking before anything was freed; or the target's own teardown, or
+ *   another reaper, holds pages it has unmapped but not yet freed; or a
+ *   thread of the target has yet to walk a robust futex list that cannot
+ *   be read now (in a userfaultfd-registered range or an I/O or secret
+ *   memory mapping, or too long).  Calling again later may succeed.
  * * %EBADF - @pidfd is not a pidfd.
  * * %EINTR - a fatal signal arrived before anything was freed.
  * * %EINVAL - @flags has an unknown bit, or the target is not dying, is

@@ -41,6 +41,15 @@ cmd_bench() {
 	for f in bench.csv bench-curves.csv bench.md; do
 		[ -s "$out/$f" ] || die "the guest sent no $f; see $log"
 	done
+	# What the figures were measured on: a dirty tree says so.
+	{
+		printf 'Measured at commit %s on Linux %s (%s, QEMU %s, %s vCPUs), %s.\n' \
+			"$(git -C "$ROOT" describe --always --dirty --abbrev=12)" \
+			"$(kmake -s kernelrelease 2>/dev/null)" "$ARCH" \
+			"$QEMU_ACCEL" "$VM_CPUS" "$(date -u +%F)"
+		cat "$out/bench.md"
+	} > "$out/bench.md.new"
+	mv "$out/bench.md.new" "$out/bench.md"
 	gnuplot -e "data='$out/bench-curves.csv'; out='$out/bench.png'" \
 		"$ROOT/harness/bench.gp"
 	if [ "$out" = "$ROOT/results" ]; then

@@ -48,10 +48,13 @@ enum scenario {
 	S_RATE = 1 << 4,
 	S_SPARSE = 1 << 5,
 	S_CPU = 1 << 6,
+	S_UNSTARVED = 1 << 7,
+	NR_SCENARIOS = 8
 };
 
-static const char *const scenario_name[] = {
+static const char *const scenario_name[NR_SCENARIOS] = {
 	"starved", "late", "relief", "loop", "rate", "sparse", "cpu",
+	"unstarved",
 };
 
 struct strategy {
@@ -65,18 +68,25 @@ struct strategy {
 	bool curve;		/* drawn in the plot */
 	bool busy;		/* a CPU hog on the reaper's CPU too */
 	size_t step;		/* max_bytes per call */
-	unsigned long mib;	/* victim size; 0 means -s */
+	unsigned long mib;	/* victim size; 0 means -s (times @scale) */
+	unsigned int scale;
+	unsigned int threads;	/* more threads in the victim, all exiting */
 	unsigned int scenarios;
 };
 
 /* In run order: what a ratio compares runs close in time. */
 enum {
-	IDLE_KILL, IDLE_MRELEASE, IDLE_REAP, EXIT_4K, EXIT_4K_BUSY,
-	IDLE_LOOP16, IDLE_LOOP64, IDLE_LOOP1, IDLE_REAP_THP, EXIT_THP,
-	EXIT_THP_BUSY, THP_LOOP1,
+	IDLE_KILL, IDLE_MRELEASE, IDLE_REAP, EXIT_4K, UNSTARVED_REAP,
+	EXIT_4K_BUSY, IDLE_LOOP16, IDLE_LOOP64, IDLE_LOOP1, IDLE_REAP_THP,
+	EXIT_THP, UNSTARVED_REAP_THP, EXIT_THP_BUSY, EXIT_MT,
+	UNSTARVED_REAP_MT, THP_LOOP1,
 	THP_LOOP16, THP_LOOP64, FIFO_KILL, FIFO_LATE_MRELEASE, FIFO_LATE_REAP,
 	SPARSE, DENSE, NR_STRATEGIES
 };
+
+/* THP runs are short: twice the size, so that a figure is not noise. */
+#define THP_SCALE	2
+#define MT_THREADS	8
 
 static const struct strategy strategies[NR_STRATEGIES] = {
 	[IDLE_KILL] = { "idle_kill", "kill only", IDLE, KILL,
@@ -103,17 +113,33 @@ static const struct strategy strategies[NR_STRATEGIES] = {
 		.late = true, .curve = true, .step = SIZE_MAX,
 		.scenarios = S_LATE },
 	[EXIT_4K] = { "exit_4k", "kill only, unstarved", UNSTARVED, KILL,
-		.scenarios = S_RATE | S_CPU },
+		.scenarios = S_RATE | S_CPU | S_UNSTARVED },
+	[UNSTARVED_REAP] = { "unstarved_reap",
+		"kill + try_reap loop, unstarved", UNSTARVED, REAP,
+		.step = 64 * SZ_1M, .scenarios = S_UNSTARVED },
 	[EXIT_4K_BUSY] = { "exit_4k_busy",
 		"kill only, unstarved, other CPU busy", UNSTARVED, KILL,
 		.busy = true, .scenarios = S_RATE },
 	[IDLE_REAP_THP] = { "idle_reap_thp", "kill + try_reap_dying_process, THP",
-		IDLE, REAP, .thp = true, .step = SIZE_MAX, .scenarios = S_RATE },
+		IDLE, REAP, .thp = true, .step = SIZE_MAX, .scale = THP_SCALE,
+		.scenarios = S_RATE },
 	[EXIT_THP] = { "exit_thp", "kill only, unstarved, THP", UNSTARVED,
-		KILL, .thp = true, .scenarios = S_RATE },
+		KILL, .thp = true, .scale = THP_SCALE,
+		.scenarios = S_RATE | S_UNSTARVED },
+	[UNSTARVED_REAP_THP] = { "unstarved_reap_thp",
+		"kill + try_reap loop, unstarved, THP", UNSTARVED, REAP,
+		.thp = true, .step = 64 * SZ_1M, .scale = THP_SCALE,
+		.scenarios = S_UNSTARVED },
 	[EXIT_THP_BUSY] = { "exit_thp_busy",
 		"kill only, unstarved, THP, other CPU busy", UNSTARVED, KILL,
-		.thp = true, .busy = true, .scenarios = S_RATE },
+		.thp = true, .busy = true, .scale = THP_SCALE,
+		.scenarios = S_RATE },
+	[EXIT_MT] = { "exit_mt", "kill only, unstarved, 8 threads", UNSTARVED,
+		KILL, .threads = MT_THREADS, .scenarios = S_UNSTARVED },
+	[UNSTARVED_REAP_MT] = { "unstarved_reap_mt",
+		"kill + try_reap loop, unstarved, 8 threads", UNSTARVED, REAP,
+		.step = 64 * SZ_1M, .threads = MT_THREADS,
+		.scenarios = S_UNSTARVED },
 	[THP_LOOP1] = { "thp_loop1", "THP, try_reap loop, 1 MiB steps", IDLE,
 		REAP, .thp = true, .step = SZ_1M, .mib = 256,
 		.scenarios = S_LOOP },
@@ -226,6 +252,13 @@ static char *map_aligned(size_t len, int prot)
 /* Bound on what a victim writes before it joins its cgroup. */
 #define PRE_JOIN_SLACK	(256 * 1024)
 
+static void *victim_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return NULL;
+}
+
 /*
  * The victim: join @cg, allocate, get starved, report its CPU time so far
  * on @wfd and wait for the kill.
@@ -259,6 +292,12 @@ static void victim_main(const struct strategy *s, size_t size,
 			_exit(1);
 		madvise(p, size, s->thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 		populate(p, size);
+	}
+	for (unsigned int i = 1; i < s->threads; i++) {
+		pthread_t th;
+
+		if (pthread_create(&th, NULL, victim_thread, NULL))
+			_exit(1);
 	}
 	if (s->starve == IDLE && sched_setscheduler(0, SCHED_IDLE, &sp))
 		_exit(1);
@@ -451,7 +490,7 @@ static long memcg_stat(const char *cg, const char *key)
 
 static size_t victim_size(const struct strategy *s, size_t size)
 {
-	return s->mib ? s->mib * SZ_1M : size;
+	return s->mib ? s->mib * SZ_1M : size * (s->scale ?: 1);
 }
 
 static int run_one(int st, int rep, size_t size, struct result *r)
@@ -740,7 +779,7 @@ static void print_strategies(size_t size)
 			}
 		if (s->action == REAP)
 			snprintf(bytes, sizeof(bytes), "%zu MiB", r->bytes >> 20);
-		out("| %s | %lu MiB %s%s%s | %s%.1f ms [%.1f - %.1f] | %s | %ld | %s |\n",
+		out("| %s | %zu MiB %s%s%s | %s%.1f ms [%.1f - %.1f] | %s | %ld | %s |\n",
 		    s->label, victim_size(s, size) >> 20,
 		    s->starve == IDLE ? "idle" : s->starve == FIFO ? "fifo" :
 		    "unstarved", s->thp ? ", THP" : "",
@@ -836,6 +875,19 @@ static void print_figures(void)
 	if (ran(EXIT_4K))
 		figure("7 | victim CPU after the kill, own exit",
 		       metric(EXIT_4K, m_victim_cpu), " ms", "", 0, false);
+
+	if (ran(UNSTARVED_REAP) && ran(EXIT_4K))
+		figure("8 | unstarved, 4K: kill + reap loop / kill only, time to 90%",
+		       ratio(UNSTARVED_REAP, m_t90, EXIT_4K, m_t90), "", "<=",
+		       0.55, false);
+	if (ran(UNSTARVED_REAP_THP) && ran(EXIT_THP))
+		figure("8 | unstarved, THP: kill + reap loop / kill only, time to 90%",
+		       ratio(UNSTARVED_REAP_THP, m_t90, EXIT_THP, m_t90), "",
+		       "<=", 0.55, false);
+	if (ran(UNSTARVED_REAP_MT) && ran(EXIT_MT))
+		figure("8 | unstarved, 8 threads: kill + reap loop / kill only, time to 90%",
+		       ratio(UNSTARVED_REAP_MT, m_t90, EXIT_MT, m_t90), "",
+		       "<=", 0.55, false);
 
 	if (ran(FIFO_LATE_MRELEASE) || ran(FIFO_LATE_REAP)) {
 		out("\nLate calls (2): the victim had dropped its mm in %d/%d and %d/%d runs;\n",
@@ -959,7 +1011,8 @@ static FILE *open_out(const char *dir, const char *name)
 static void print_usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [-r reps] [-s MiB] [-t seconds] [-o dir] [scenario...]\n"
-		"scenarios: starved late relief loop rate sparse cpu (default: all)\n",
+		"scenarios: starved late relief loop rate sparse cpu unstarved\n"
+		"(default: all)\n",
 		prog);
 	exit(2);
 }
@@ -994,9 +1047,10 @@ int main(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		int s;
 
-		for (s = 0; s < 7 && strcmp(argv[i], scenario_name[s]); s++)
+		for (s = 0; s < NR_SCENARIOS &&
+			    strcmp(argv[i], scenario_name[s]); s++)
 			;
-		if (s == 7)
+		if (s == NR_SCENARIOS)
 			print_usage(argv[0]);
 		want |= 1U << s;
 	}

@@ -247,8 +247,10 @@ static void __noreturn sharer_main(int report, bool vfork_b)
 
 struct hammer {
 	int pidfd;
+	bool zero_ok;		/* the target can lose its mm (vfork) */
 	atomic_bool stop;
 	long got;		/* calls that freed anything */
+	long zeros;		/* calls that said 0 where they must not */
 	int bad_errno;		/* an errno other than EINVAL and ESRCH */
 };
 
@@ -260,11 +262,14 @@ static void *hammer_fn(void *arg)
 	while (!atomic_load(&h->stop)) {
 		long ret = sys_try_reap_dying_process(h->pidfd, 0, SIZE_MAX);
 
-		/* 0 is fine: once the target has dropped the mm, it has none. */
+		/*
+		 * A vfork child that has dropped its parent's mm has none; a
+		 * CLONE_VM target keeps its own, refused while A lives.
+		 */
 		if (ret > 0)
 			h->got++;
 		else if (!ret)
-			continue;
+			h->zeros += !h->zero_ok;
 		else if (errno == ESRCH)
 			break;
 		else if (errno != EINVAL)
@@ -289,7 +294,7 @@ static void sharer_race(struct __test_metadata *_metadata, bool vfork_b)
 	}
 	close(report[1]);
 	for (rounds = 0; rounds < SHARER_ROUNDS; rounds++) {
-		struct hammer h = { 0 };
+		struct hammer h = { .zero_ok = vfork_b };
 		pthread_t th;
 		pid_t b;
 		char ok;
@@ -306,6 +311,7 @@ static void sharer_race(struct __test_metadata *_metadata, bool vfork_b)
 		pthread_join(th, NULL);
 		close(h.pidfd);
 		got += h.got;
+		EXPECT_EQ(0, h.zeros);
 		EXPECT_EQ(0, h.bad_errno) {
 			TH_LOG("round %d: errno %d", rounds, h.bad_errno);
 		}

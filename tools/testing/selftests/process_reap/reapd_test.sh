@@ -155,8 +155,8 @@ result "reap: --nowait on a busy target exits 6"
 # A 64 MiB victim of small pages, starved on CPU 1: with --max the figure
 # is exact (the budget is never overshot with small pages); then the rest,
 # with --no-kill as it is dying now.  The two never add up to more than it
-# had; the scheduler may let a woken victim free some itself, so the total
-# may be short of it, but not by half.
+# had.  How much the second call finds depends on how much the woken
+# victim freed itself meanwhile, which a loaded host can make most of it.
 start_load "$dir/load" h -c 1 -H 60 v:64:0:bg h:1:0:fg
 load=$load_pid
 v=$(pid_of v "$dir/load")
@@ -172,8 +172,8 @@ expect $? "reap exited $r1, then $r2"
 [ "${b1% *}" = $((16 << 20)) ] && [ "${b1#* }" -ge 4 ]
 expect $? "--max 16M --step 4M: freed and calls '$b1', want $((16 << 20)) in 4 or more"
 total=$(( $(echo "$b1" | cut -d' ' -f1) + ${b2:-0} ))
-[ "$total" -ge $((32 << 20)) ] && [ "$total" -le $((66 << 20)) ]
-expect $? "freed $total in all, want 32 MiB to 66 MiB"
+[ "$total" -le $((66 << 20)) ]
+expect $? "freed $total in all, want at most 66 MiB"
 result "reap: bytes freed, within --max, never more than it had"
 
 # ---- reapd under pressure, in a 256 MiB cgroup.

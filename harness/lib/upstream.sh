@@ -1,0 +1,137 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check-upstream: the kernel's own selftests for what our patches
+# touch (mm, futex, pidfd, clone3), on the patched kernel and on the same
+# configuration built from the pristine tree.  Patch 0001 changes what
+# folio_remove_rmap_ptes() and zap_huge_pmd() return for every caller,
+# 0004 exit_mm(), 0005 the robust futex walk: a test whose result differs
+# between the two kernels is a behaviour we changed.
+
+UPSTREAM_TARGETS="mm futex pidfd clone3"
+
+# Build the upstream selftests (static, against the patched uapi headers,
+# which only add to the pristine ones) into DEST/TARGET/, as the guest
+# runs them.  A program that does not link statically (exec's static-pie
+# variants) is left out; every other build error fails.
+upstream_selftests() {
+	local dest=$1 out=$B/upstream-build-$KVER-$ARCH t extra
+	rm -rf "$dest"
+	for t in $UPSTREAM_TARGETS; do
+		extra=
+		# khugepaged.c uses KSFT_SKIP without including kselftest.h.
+		[ "$t" != mm ] || extra="-include $SRC/tools/testing/selftests/kselftest.h -D_GNU_SOURCE"
+		logged "$B/upstream-selftests.log" "$t selftests" \
+			make -C "$SRC/tools/testing/selftests" TARGETS="$t" \
+			O="$out" ARCH="$KARCH" CROSS_COMPILE="$CROSS_PREFIX" \
+			KHDR_INCLUDES="-isystem $OBJ/usr/include" EXTRA_CFLAGS="$extra" \
+			LDFLAGS=-static CC="ccache ${CROSS_PREFIX}gcc"
+		mkdir -p "$dest/$t"
+		find "$out/kselftest/$t" -type f -perm -u+x ! -name '*.sh' \
+			-exec cp {} "$dest/$t/" \;
+	done
+}
+
+# The pristine kernel: a work tree of Debian's unpatched sources, built
+# with the main kernel's .config (olddefconfig drops PROCESS_REAP).
+upstream_pristine_kernel() {
+	local wt=$B/pristine-$KVER obj=$B/obj-$KVER-$ARCH-pristine
+	if [ ! -e "$wt/.git" ]; then
+		rm -rf "$wt"
+		git -C "$SRC" worktree prune
+		logged "$B/upstream-kernel.log" "git worktree" \
+			git -C "$SRC" worktree add -q --detach "$wt" base
+	fi
+	mkdir -p "$obj"
+	cmp -s "$OBJ/.config" "$obj/.config.main" ||
+		{ cp "$OBJ/.config" "$obj/.config"; cp "$OBJ/.config" "$obj/.config.main"; }
+	say "building the pristine kernel (${obj#"$B"/})"
+	# shellcheck disable=SC2034 # kmake reads them
+	(SRC=$wt OBJ=$obj
+	 logged "$B/upstream-kernel.log" "pristine olddefconfig" kmake olddefconfig
+	 logged "$B/upstream-kernel.log" "pristine kernel build" kmake "$KIMAGE")
+	! grep -q '^CONFIG_PROCESS_REAP=' "$obj/.config" ||
+		die "the pristine kernel has CONFIG_PROCESS_REAP"
+}
+
+# The results of a boot's log, one "program: subtest<TAB>result" per line:
+# ok, fail or skip, for each TAP line a program printed and for the
+# program itself (its exit status).  A name seen twice gets a count.
+upstream_results() {
+	awk '
+		/^UPSTREAM-BEGIN / { prog = $2; next }
+		/^UPSTREAM-END / {
+			r = $3 == 0 ? "ok" : $3 == 4 ? "skip" : "fail (exit " $3 ")"
+			emit(prog, r); prog = ""; next
+		}
+		prog != "" && /^# (not )?ok [0-9]+ / {
+			line = substr($0, 3)
+			r = line ~ /^not ok/ ? "fail" : line ~ /# [Ss][Kk][Ii][Pp]/ ? "skip" : "ok"
+			sub(/^(not )?ok [0-9]+ /, "", line)
+			sub(/ *# .*$/, "", line)
+			emit(prog ": " line, r)
+		}
+		function emit(k, r) {
+			if (seen[k]++)
+				k = k " #" seen[k]
+			print k "\t" r
+		}
+	' "$1" | LC_ALL=C sort
+}
+
+upstream_counts() {
+	awk -F'\t' '{ n[$2 ~ /^fail/ ? "fail" : $2]++ }
+		END { printf "%d ok, %d failed, %d skipped", n["ok"], n["fail"], n["skip"] }' "$1"
+}
+
+cmd_upstream() {
+	local guest=$B/guest-$KVER-$ARCH-upstream splat same differ failed=0 log
+	local logp=$B/upstream-patched.log logu=$B/upstream-pristine.log
+	[ "$ARCH" = x86_64 ] || die "check-upstream: ARCH is x86_64"
+	# migration and ksm_tests link libnuma.
+	deps_add "" "libnuma-dev"
+	cmd_deps
+	cmd_kernel
+	upstream_pristine_kernel
+	GUEST=$guest
+	cmd_guest
+	say "building the upstream selftests: $UPSTREAM_TARGETS"
+	upstream_selftests "$GUEST/root/upstream"
+	cp "$ROOT/harness/guest/upstream-tests" "$GUEST/root/usr/bin/upstream-tests"
+	(cd "$GUEST/root" && find . | cpio -o -H newc --quiet) > "$GUEST/initramfs.cpio"
+
+	boot upstream 5400 "$logp"
+	# shellcheck disable=SC2034 # boot reads it
+	(OBJ=$B/obj-$KVER-$ARCH-pristine; boot upstream 5400 "$logu")
+	upstream_results "$logp" > "$logp.results"
+	upstream_results "$logu" > "$logu.results"
+
+	echo
+	say "summary"
+	echo "    patched:  $(upstream_counts "$logp.results"), $(cat "$logp.status")"
+	echo "    pristine: $(upstream_counts "$logu.results"), $(cat "$logu.status")"
+	same=$(LC_ALL=C comm -12 "$logp.results" "$logu.results" | wc -l)
+	differ=$(LC_ALL=C join -t "$(printf '\t')" -a1 -a2 -e missing -o 0,1.2,2.2 \
+		"$logp.results" "$logu.results" | awk -F'\t' '$2 != $3')
+	if [ -n "$differ" ]; then
+		echo "    results that differ (test, patched, pristine):"
+		printf '%s\n' "$differ" | sed 's/^/      /'
+		failed=$(printf '%s\n' "$differ" | wc -l)
+	fi
+	for log in "$logp" "$logu"; do
+		if [ "$(cat "$log.status")" != ok ]; then
+			echo "    ${log##*/}: $(cat "$log.status")"
+			failed=$((failed + 1))
+		fi
+		splat=$(grep -E "$SPLATS" "$log" | grep -v '^#' |
+			grep -vE '^ +(\? )?[A-Za-z0-9_.]+\+0x[0-9a-f]+/0x[0-9a-f]+' || true)
+		if [ -n "$splat" ]; then
+			echo "    kernel splat in ${log##*/}:"
+			printf '%s\n' "$splat" | head -n 10 | sed 's/^/      /'
+			failed=$((failed + 1))
+		fi
+	done
+	[ "$same" -gt 0 ] || { echo "    no result at all"; failed=$((failed + 1)); }
+	echo "$same passed, $failed failed"
+	[ "$failed" = 0 ]
+}
