@@ -55,7 +55,7 @@ check-16k:
 	@FLAVOR=16k ARCH=arm64 $(HARNESS) check
 
 check-upstream:
-	@$(HARNESS) upstream
+	@FLAVOR=upstream $(HARNESS) upstream
 
 ci:
 	@.ci/run

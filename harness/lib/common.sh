@@ -15,6 +15,7 @@ ARCH=${ARCH:-x86_64}
 B=${BUILD_DIR:-$ROOT/build}
 SRC=$B/linux-$KVER
 # FLAVOR: noreap (the syscall compiled out), debug (lockdep, KASAN...),
+# upstream (what the kernel's own selftests look for: make check-upstream),
 # cross (make cross's build-only configuration).
 FLAVOR=${FLAVOR:-}
 # One job more than CPUs keeps them busy while ccache and the compiler
