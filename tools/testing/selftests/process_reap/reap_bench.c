@@ -171,11 +171,12 @@ struct result {
 	bool mm_gone;		/* no mm when the late call came */
 	double first_ms;	/* SIGKILL until the first call returned */
 	size_t first_bytes;
-	double call_ms;		/* time spent in the calls */
+	double call_ms;		/* time in the calls, but those of eagain */
 	size_t bytes;		/* what the calls returned */
 	long calls;
 	int err;		/* errno of a failed call */
 	long eagain;		/* calls that waited out the victim's own teardown */
+	double eagain_ms;	/* time in those calls, not in call_ms */
 	size_t max_over;	/* largest return above max_bytes */
 	double caller_cpu_ms;	/* the reaper thread's CPU in the calls */
 	double victim_cpu_ms;	/* the victim's CPU after the kill */
@@ -423,18 +424,21 @@ static void do_reap(const struct strategy *s, int pidfd, double t0,
 
 		c1 = now_ms();
 		r->calls++;
-		r->call_ms += c1 - c0;
 		/*
 		 * Its own teardown holds pages it has not freed: a killer
-		 * waits, and past the cap has freed all it could.
+		 * waits, and past the cap has freed all it could.  Those
+		 * calls free nothing by definition: their time is the
+		 * victim's pace, not the reaper's.
 		 */
 		if (ret < 0 && errno == EAGAIN) {
 			r->eagain++;
+			r->eagain_ms += c1 - c0;
 			if (c1 - t0 >= cap_ms)
 				break;
 			usleep(1000);
 			continue;
 		}
+		r->call_ms += c1 - c0;
 		if (ret < 0) {
 			r->err = errno;
 			break;
@@ -974,7 +978,7 @@ static void write_curves(FILE *f)
 static void write_runs(FILE *f)
 {
 	fprintf(f, "%s\n",
-		"strategy,rep,starve,thp_pct,mib,t90_ms,capped,left_pct,mm_gone,first_ms,first_mib,call_ms,returned_mib,calls,errno,max_over_kib,caller_cpu_ms,victim_cpu_ms");
+		"strategy,rep,starve,thp_pct,mib,t90_ms,capped,left_pct,mm_gone,first_ms,first_mib,call_ms,returned_mib,calls,errno,max_over_kib,caller_cpu_ms,victim_cpu_ms,eagain_calls,eagain_ms");
 	for (int st = 0; st < NR_STRATEGIES; st++) {
 		for (int i = 0; i < reps; i++) {
 			const struct result *r = &results[st][i];
@@ -982,7 +986,7 @@ static void write_runs(FILE *f)
 			if (!r->ran)
 				continue;
 			fprintf(f,
-				"%s,%d,%s,%.1f,%.1f,%.3f,%d,%.1f,%d,%.3f,%.2f,%.3f,%.2f,%ld,%d,%zu,%.3f,%.3f\n",
+				"%s,%d,%s,%.1f,%.1f,%.3f,%d,%.1f,%d,%.3f,%.2f,%.3f,%.2f,%ld,%d,%zu,%.3f,%.3f,%ld,%.3f\n",
 				strategies[st].key, i + 1,
 				strategies[st].starve == IDLE ? "idle" :
 				strategies[st].starve == FIFO ? "fifo" : "none",
@@ -991,7 +995,7 @@ static void write_runs(FILE *f)
 				(double)r->first_bytes / SZ_1M, r->call_ms,
 				(double)r->bytes / SZ_1M, r->calls, r->err,
 				r->max_over >> 10, r->caller_cpu_ms,
-				r->victim_cpu_ms);
+				r->victim_cpu_ms, r->eagain, r->eagain_ms);
 		}
 	}
 }
