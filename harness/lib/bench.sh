@@ -25,12 +25,17 @@ docs_bench() {
 }
 
 cmd_bench() {
-	local log=$B/bench.log out=$ROOT/results f
+	local log=$B/bench.log out=$ROOT/results f stamp
 	# results/ and docs/benchmark.md hold 6.12 on x86_64; other kernels and
 	# architectures get a directory of their own.
 	[ "$KVER-$ARCH" = 6.12-x86_64 ] || out=$ROOT/results/$KVER-$ARCH
 	deps_add gnuplot:gnuplot-nox
 	guest_boot bench 1500 "$log" "${BENCH_ARGS:-}"
+	# What the figures were measured on, before they dirty the tree.
+	stamp=$(printf 'Measured at commit %s on Linux %s (%s, QEMU %s, %s vCPUs), %s.' \
+		"$(git -C "$ROOT" describe --always --dirty --abbrev=12)" \
+		"$(kmake -s kernelrelease 2>/dev/null)" "$ARCH" \
+		"$QEMU_ACCEL" "$VM_CPUS" "$(date -u +%F)")
 	boot_ok "$log"
 	mkdir -p "$out"
 	rm -f "$out"/bench.csv "$out"/bench-curves.csv "$out"/bench.md
@@ -41,14 +46,7 @@ cmd_bench() {
 	for f in bench.csv bench-curves.csv bench.md; do
 		[ -s "$out/$f" ] || die "the guest sent no $f; see $log"
 	done
-	# What the figures were measured on: a dirty tree says so.
-	{
-		printf 'Measured at commit %s on Linux %s (%s, QEMU %s, %s vCPUs), %s.\n' \
-			"$(git -C "$ROOT" describe --always --dirty --abbrev=12)" \
-			"$(kmake -s kernelrelease 2>/dev/null)" "$ARCH" \
-			"$QEMU_ACCEL" "$VM_CPUS" "$(date -u +%F)"
-		cat "$out/bench.md"
-	} > "$out/bench.md.new"
+	{ echo "$stamp"; cat "$out/bench.md"; } > "$out/bench.md.new"
 	mv "$out/bench.md.new" "$out/bench.md"
 	gnuplot -e "data='$out/bench-curves.csv'; out='$out/bench.png'" \
 		"$ROOT/harness/bench.gp"
