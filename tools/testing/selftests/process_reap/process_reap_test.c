@@ -570,8 +570,8 @@ TEST_F(reap, thp_victim)
 		TH_LOG("only %ld bytes of THP; is THP enabled?", thp);
 	}
 	kill_victim(_metadata, v);
-	/* One THP at most past a small budget. */
-	check_budget_loop(_metadata, v, 256 * 1024, SZ_2M);
+	/* One THP at most past a small budget (of any mTHP size). */
+	check_budget_loop(_metadata, v, 256 * 1024, pmd_size());
 }
 
 static void map_file_cow(void *arg, char *unused)
@@ -1442,9 +1442,9 @@ TEST_F_TIMEOUT(reap, compat_caller_capped_to_its_ssize_t, 300)
 	ASSERT_GT(first, 0) {
 		TH_LOG("32-bit caller: %s", strerror(-first));
 	}
-	/* Never more than its ssize_t holds; small pages fill the budget. */
+	/* Never more than its ssize_t holds, less a huge page's margin. */
 	EXPECT_LE(first, INT32_MAX);
-	EXPECT_GE(first, INT32_MAX - 4 * (long)SZ_1M);
+	EXPECT_GE(first, INT32_MAX - 2 * (long)pmd_size());
 	rest = reap_loop(v->pidfd, 0, SIZE_MAX, NULL);
 	EXPECT_FOOTPRINT(first + rest, v->anon);
 }

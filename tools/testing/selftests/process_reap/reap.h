@@ -265,6 +265,14 @@ static inline long read_long_file(const char *path)
 	return strtol(buf, NULL, 10);
 }
 
+/* A PMD-sized THP: 2 MiB with 4K pages, 32 MiB with 16K, 512 MiB with 64K. */
+static inline size_t pmd_size(void)
+{
+	long n = read_long_file("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
+
+	return n > 0 ? (size_t)n : SZ_2M;
+}
+
 static inline bool write_file(const char *path, const char *s)
 {
 	ssize_t len = strlen(s);

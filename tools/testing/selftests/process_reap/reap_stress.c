@@ -211,7 +211,7 @@ static size_t pick_budget(uint64_t *s)
 /* A call frees max_bytes rounded up to a page, or up to a huge page more. */
 static size_t budget_limit(struct cycle *c, size_t budget)
 {
-	size_t slack = c->pattern & P_THP ? SZ_2M : 4095;
+	size_t slack = c->pattern & P_THP ? SZ_2M : page_size() - 1;
 
 	return budget > SIZE_MAX - slack ? SIZE_MAX : budget + slack;
 }
