@@ -95,6 +95,13 @@ SPLATS+='inconsistent lock state|rcu_sched self-detected stall|'
 SPLATS+='rcu: INFO:|detected stall|blocked for more than|hung_task|'
 SPLATS+='Kernel panic|Bad rss-counter|Bad page|UBSAN)'
 
+# The splats in a guest's console log.  Frames of a stack dump (an OOM
+# report's, say) are not splats; the header of a real one is.
+log_splats() {
+	grep -E "$SPLATS" "$1" | grep -v '^#' |
+		grep -vE '^ +(\? )?[A-Za-z0-9_.]+\+0x[0-9a-f]+/0x[0-9a-f]+' || true
+}
+
 # kmemleak's report from the debug lane: a leak whose allocation passed
 # through our code fails it; the others (boot-time, elsewhere) are counted.
 leaks_check() {
@@ -125,10 +132,7 @@ cmd_check() {
 	failed=$(grep -cE '^# not ok [0-9]+ ' "$log" || true)
 	# A test binary that crashed or timed out may leave no subtest line.
 	crashed=$(grep -cE '^not ok [0-9]+ selftests: ' "$log" || true)
-	# Frames of a stack dump (an OOM report's, say) are not splats; the
-	# header of a real one is.
-	splats=$(grep -E "$SPLATS" "$log" | grep -v '^#' |
-		grep -vE '^ +(\? )?[A-Za-z0-9_.]+\+0x[0-9a-f]+/0x[0-9a-f]+' || true)
+	splats=$(log_splats "$log")
 
 	echo
 	say "summary"

@@ -60,6 +60,11 @@ guest_earlyoom() {
 	done
 }
 
+# Pack $GUEST/root into the initramfs the guest boots.
+guest_pack() {
+	(cd "$GUEST/root" && find . | cpio -o -H newc --quiet) > "$GUEST/initramfs.cpio"
+}
+
 cmd_guest() {
 	local ksft=$GUEST/root/ksft page name cc compat=()
 	cc="ccache ${CROSS_PREFIX}gcc"
@@ -102,5 +107,5 @@ cmd_guest() {
 	# busybox lacks; this shim drops the flag.
 	cp "$ROOT/harness/guest/timeout" "$GUEST/root/usr/bin/timeout"
 	chmod +x "$GUEST/root/init" "$GUEST/root/usr/bin/timeout"
-	(cd "$GUEST/root" && find . | cpio -o -H newc --quiet) > "$GUEST/initramfs.cpio"
+	guest_pack
 }

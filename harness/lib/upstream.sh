@@ -100,7 +100,7 @@ cmd_upstream() {
 	say "building the upstream selftests: $UPSTREAM_TARGETS"
 	upstream_selftests "$GUEST/root/upstream"
 	cp "$ROOT/harness/guest/upstream-tests" "$GUEST/root/usr/bin/upstream-tests"
-	(cd "$GUEST/root" && find . | cpio -o -H newc --quiet) > "$GUEST/initramfs.cpio"
+	guest_pack
 
 	boot upstream 5400 "$logp"
 	# shellcheck disable=SC2034 # boot reads it
@@ -125,8 +125,7 @@ cmd_upstream() {
 			echo "    ${log##*/}: $(cat "$log.status")"
 			failed=$((failed + 1))
 		fi
-		splat=$(grep -E "$SPLATS" "$log" | grep -v '^#' |
-			grep -vE '^ +(\? )?[A-Za-z0-9_.]+\+0x[0-9a-f]+/0x[0-9a-f]+' || true)
+		splat=$(log_splats "$log")
 		if [ -n "$splat" ]; then
 			echo "    kernel splat in ${log##*/}:"
 			printf '%s\n' "$splat" | head -n 10 | sed 's/^/      /'

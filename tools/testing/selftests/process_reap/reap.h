@@ -122,6 +122,14 @@ static inline int race_rounds(int normal, int quick)
 	return getenv("REAP_QUICK") ? quick : normal;
 }
 
+/* A victim's extra thread: it waits for the kill. */
+static inline void *pause_forever(void *arg)
+{
+	for (;;)
+		pause();
+	return NULL;
+}
+
 /* Tests must not assume 4 KiB pages: arm64 runs 16K and 64K kernels. */
 static inline size_t page_size(void)
 {

@@ -253,13 +253,6 @@ static char *map_aligned(size_t len, int prot)
 /* Bound on what a victim writes before it joins its cgroup. */
 #define PRE_JOIN_SLACK	(256 * 1024)
 
-static void *victim_thread(void *arg)
-{
-	for (;;)
-		pause();
-	return NULL;
-}
-
 /*
  * The victim: join @cg, allocate, get starved, report its CPU time so far
  * on @wfd and wait for the kill.
@@ -297,7 +290,7 @@ static void victim_main(const struct strategy *s, size_t size,
 	for (unsigned int i = 1; i < s->threads; i++) {
 		pthread_t th;
 
-		if (pthread_create(&th, NULL, victim_thread, NULL))
+		if (pthread_create(&th, NULL, pause_forever, NULL))
 			_exit(1);
 	}
 	if (s->starve == IDLE && sched_setscheduler(0, SCHED_IDLE, &sp))

@@ -116,13 +116,6 @@ static void init_robust(pthread_mutex_t *m, bool pshared)
 	pthread_mutexattr_destroy(&a);
 }
 
-static void *victim_thread(void *arg)
-{
-	for (;;)
-		pause();
-	return NULL;
-}
-
 static void __noreturn
 victim_main(struct cycle *c, struct shared *sh, int ready, int go, int jam)
 {
@@ -142,7 +135,7 @@ victim_main(struct cycle *c, struct shared *sh, int ready, int go, int jam)
 		memset(p, 0x5a, size);
 	if (c->pattern & P_THREADS)
 		for (int i = 1 + reap_rand(&s) % 3; i > 0; i--)
-			if (pthread_create(&t, NULL, victim_thread, NULL))
+			if (pthread_create(&t, NULL, pause_forever, NULL))
 				_exit(1);
 	if (c->pattern & P_ROBUST && pthread_mutex_lock(&sh->mutex))
 		_exit(1);
