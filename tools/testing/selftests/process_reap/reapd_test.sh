@@ -231,7 +231,10 @@ echo "$status" | grep -q "^Uid:[[:space:]]*65534[[:space:]]"
 expect $? "not running as nobody: $(echo "$status" | grep "^Uid")"
 result "reapd: keeps CAP_KILL alone, no_new_privs, runs as nobody"
 
-order=$(sed -n 's/^reapd: kill pid [0-9]* (\([a-z]*\)).*/\1/p' "$dir/a.log" | tr '\n' ' ')
+# In the order of the kills, not of the log lines: a victim is logged once
+# it is freed, and one that frees slowly is logged after the next kill's.
+order=$(sed -n 's/^reapd: kill pid [0-9]* (\([a-z]*\)).*, killed at \([0-9.]*\) ms$/\2 \1/p' \
+	"$dir/a.log" | sort -n | cut -d' ' -f2 | tr '\n' ' ')
 [ "$order" = "b a c fg " ]
 expect $? "kill order '$order', want 'b a c fg '"
 result "reapd: kills by oom_score_adj, then RSS"
