@@ -9,6 +9,7 @@
 # between the two kernels is a behaviour we changed.
 
 UPSTREAM_TARGETS="mm futex pidfd clone3"
+UPSTREAM_ROUNDS=${UPSTREAM_ROUNDS:-10}
 
 # Build the upstream selftests (static, against the patched uapi headers,
 # which only add to the pristine ones) into DEST/TARGET/, as the guest
@@ -56,9 +57,11 @@ upstream_pristine_kernel() {
 
 # The results of a boot's log, one "program: subtest<TAB>result" per line:
 # ok, fail or skip, for each TAP line a program printed and for the
-# program itself (its exit status).  A name seen twice gets a count.
+# program itself (its exit status).  A name seen twice gets a count, from
+# 1 again in each round of a rerun.
 upstream_results() {
 	awk '
+		/^UPSTREAM-ROUND / { split("", seen); next }
 		/^UPSTREAM-BEGIN / { prog = $2; next }
 		/^UPSTREAM-END / {
 			r = $3 == 0 ? "ok" : $3 == 4 ? "skip" : "fail (exit " $3 ")"
@@ -86,9 +89,46 @@ upstream_counts() {
 		END { printf "%d ok, %d failed, %d skipped", n["ok"], n["fail"], n["skip"] }' "$1"
 }
 
+# Rerun the programs of the results that differ, UPSTREAM_ROUNDS times on
+# each kernel.  A result that each kernel has given both ways, counting
+# the first runs, is the test's flakiness, not our change: say so.  Print
+# the number of those that still differ.
+upstream_rerun() {
+	local differ=$1 progs line key rp ru n=0
+	local logp=$B/upstream-patched-rerun.log logu=$B/upstream-pristine-rerun.log
+	progs=$(printf '%s\n' "$differ" | cut -f1 | sed 's/: .*//' | sort -u | tr '\n' ' ')
+	say "rerunning ${progs}$UPSTREAM_ROUNDS times on each kernel" >&2
+	boot upstream 5400 "$logp" "$UPSTREAM_ROUNDS $progs" >&2
+	# shellcheck disable=SC2034 # boot reads it
+	(OBJ=$B/obj-$KVER-$ARCH-pristine
+	 boot upstream 5400 "$logu" "$UPSTREAM_ROUNDS $progs" >&2)
+	upstream_results "$logp" > "$logp.results"
+	upstream_results "$logu" > "$logu.results"
+	while IFS= read -r line; do
+		key=${line%%$'\t'*}
+		# Every result each kernel gave, with how often.
+		rp=$( { printf '%s\n' "$line" | cut -f2
+			awk -F'\t' -v k="$key" '$1 == k { print $2 }' "$logp.results"; } |
+			sort | uniq -c | awk '{ $1 = $1 " x"; print }' | paste -sd, - | sed 's/,/, /g')
+		ru=$( { printf '%s\n' "$line" | cut -f3
+			awk -F'\t' -v k="$key" '$1 == k { print $2 }' "$logu.results"; } |
+			sort | uniq -c | awk '{ $1 = $1 " x"; print }' | paste -sd, - | sed 's/,/, /g')
+		if printf '%s\n' "$line" | awk -F'\t' -v p="$rp" -v u="$ru" '
+			function has(set, r) { return index("," set ",", " x " r ",") }
+			{ exit !(has(u, $2) && has(p, $3)) }'; then
+			echo "      flaky, both ways on both: $key: patched $rp; pristine $ru" >&2
+		else
+			echo "      differs: $key: patched $rp; pristine $ru" >&2
+			n=$((n + 1))
+		fi
+	done <<< "$differ"
+	echo "$n"
+}
+
 cmd_upstream() {
 	local splat same differ failed=0 log
 	local logp=$B/upstream-patched.log logu=$B/upstream-pristine.log
+	rm -f "$B"/upstream-*-rerun.log*
 	[ "$ARCH" = x86_64 ] || die "check-upstream: ARCH is x86_64"
 	[ "$FLAVOR" = upstream ] || die "check-upstream: FLAVOR=upstream (harness/config/upstream.config)"
 	# migration and ksm_tests link libnuma.
@@ -118,9 +158,10 @@ cmd_upstream() {
 	if [ -n "$differ" ]; then
 		echo "    results that differ (test, patched, pristine):"
 		printf '%s\n' "$differ" | sed 's/^/      /'
-		failed=$(printf '%s\n' "$differ" | wc -l)
+		failed=$(upstream_rerun "$differ")
 	fi
-	for log in "$logp" "$logu"; do
+	for log in "$logp" "$logu" "$B"/upstream-*-rerun.log; do
+		[ -e "$log" ] || continue
 		if [ "$(cat "$log.status")" != ok ]; then
 			echo "    ${log##*/}: $(cat "$log.status")"
 			failed=$((failed + 1))
