@@ -1350,6 +1350,110 @@ TEST_F_TIMEOUT(reap, robust_futex_waiter_gets_eownerdead, 60)
 	EXPECT_EQ(EOWNERDEAD, robust_case(_metadata, self, 20));
 }
 
+/*
+ * The private node's page is paged out and registered with userfaultfd:
+ * for write-protection where the kernel has it for anonymous memory, else
+ * for missing pages.  Neither traps the read fault that swaps the page
+ * back in, so the thread's own walk gets through it; ours may not fault
+ * in an armed VMA, and must refuse the call rather than stop short and
+ * zap the rest of the list.
+ */
+struct robust_uffd {
+	struct robust_shared sh;	/* first: lock_robust() takes it */
+	int mode;			/* UFFDIO_REGISTER_MODE_*, or 0 */
+	int err;			/* why the victim gave up */
+};
+
+static bool page_swapped(void *addr)
+{
+	uint64_t ent = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	off_t off = (uintptr_t)addr / page_size() * sizeof(ent);
+	bool ret = fd >= 0 && pread(fd, &ent, sizeof(ent), off) == sizeof(ent) &&
+		   (ent >> 62 & 1);
+
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static void lock_robust_uffd(void *arg, char *p)
+{
+	struct robust_uffd *ru = arg;
+	char *page = p + 8 * SZ_1M;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { (unsigned long)page, page_size() },
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
+	int uffd;
+
+	lock_robust(arg, p);
+	/* Left open: the registration lasts as long as the victim. */
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api))
+		goto fail;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		if (errno != EINVAL)
+			goto fail;
+		reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+		if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+			goto fail;
+	}
+	if (madvise(page, page_size(), MADV_PAGEOUT))
+		goto fail;
+	if (!page_swapped(page)) {
+		errno = ENOSPC;
+		goto fail;
+	}
+	ru->mode = reg.mode;
+	return;
+fail:
+	ru->err = errno;
+	_exit(1);
+}
+
+TEST_F_TIMEOUT(reap, robust_node_in_uffd_range_refuses, 60)
+{
+	struct victim_spec s = { .anon = 32 * SZ_1M, .stuck = true,
+				 .stuck_fn = lock_robust_uffd };
+	struct robust_uffd *ru;
+	struct victim *v;
+	struct waiter w;
+	pthread_t th;
+
+	ru = mmap(NULL, sizeof(*ru), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ru);
+	init_robust(&ru->sh.mutex, true);
+	s.arg = ru;
+	v = spawn(_metadata, self, &s);
+	ASSERT_NE(NULL, v) {
+		TH_LOG("victim setup: %s", ru->err == ENOSPC ?
+		       "the node's page did not go to swap" :
+		       strerror(ru->err));
+	}
+	TH_LOG("the node's page is on swap, registered for %s",
+	       ru->mode == UFFDIO_REGISTER_MODE_WP ? "write-protection" :
+						      "missing pages");
+	w = (struct waiter){ .mutex = &ru->sh.mutex, .secs = 20 };
+	ASSERT_EQ(0, pthread_create(&th, NULL, waiter_fn, &w));
+	kill_victim(_metadata, v);
+
+	EXPECT_EQ(-1, sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-1, sys_try_reap_dying_process(v->pidfd,
+						 PROCESS_REAP_NOWAIT, SZ_1M));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_TRUE(mem_has_pattern(v->pid, v->region, SZ_1M, 1));
+
+	/* The stuck thread exits, swaps the node in and walks past it. */
+	pipe_jam_release(&self->jam);
+	pthread_join(th, NULL);
+	EXPECT_EQ(EOWNERDEAD, w.ret);
+	munmap(ru, sizeof(*ru));
+}
+
 /* --- Living with process_mrelease() and the OOM reaper --- */
 
 TEST_F(reap, process_mrelease_then_reap)
