@@ -103,10 +103,10 @@ upstream_rerun() {
 }
 
 # Every result a kernel gave for KEY, in its first run (RESULT) and in the
-# reruns (LOG): "N x result, ...".
+# reruns (RESULTS, upstream_results of their log): "N x result, ...".
 upstream_tally() {
 	{ printf '%s\n' "$3"
-	  upstream_results "$2" | awk -F'\t' -v k="$1" '$1 == k { print $2 }'; } |
+	  printf '%s\n' "$2" | awk -F'\t' -v k="$1" '$1 == k { print $2 }'; } |
 		sort | uniq -c | awk '{ $1 = $1 " x"; print }' | paste -sd, - | sed 's/,/, /g'
 }
 
@@ -114,10 +114,12 @@ upstream_tally() {
 # kernel gave, the pristine one gave too: the patches made the test do
 # nothing it does not do without them.  Print how many are not.
 upstream_classify() {
-	local line key rp ru n=0
+	local line key p u rp ru n=0 resp resu
+	resp=$(upstream_results "$B/upstream-patched-rerun.log")
+	resu=$(upstream_results "$B/upstream-pristine-rerun.log")
 	while IFS=$'\t' read -r key p u; do
-		rp=$(upstream_tally "$key" "$B/upstream-patched-rerun.log" "$p")
-		ru=$(upstream_tally "$key" "$B/upstream-pristine-rerun.log" "$u")
+		rp=$(upstream_tally "$key" "$resp" "$p")
+		ru=$(upstream_tally "$key" "$resu" "$u")
 		line="$key: patched $rp; pristine $ru"
 		if awk -v p="$rp" -v u="$ru" 'BEGIN {
 			n = split(p, r, ", ")
