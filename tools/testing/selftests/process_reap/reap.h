@@ -197,42 +197,40 @@ static inline void kill_wait(pid_t pid)
 	}
 }
 
-/* "Key: N kB" of /proc/meminfo: N, or -1. */
-static inline long meminfo_kb(const char *key)
+/* "Key: N kB" of the file at @path: N, or -1. */
+static inline long proc_file_kb(const char *path, const char *key)
 {
-	char line[128];
+	char line[256];
 	size_t len = strlen(key);
 	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
+	FILE *f = fopen(path, "r");
 
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, len) && line[len] == ':')
-			kb = strtol(line + len + 1, NULL, 10);
-	if (f)
-		fclose(f);
-	return kb;
-}
-
-/* Read "Key: N kB" from a /proc file; returns bytes or -1. */
-static inline long proc_kb(pid_t pid, const char *file, const char *key)
-{
-	char path[64], line[256];
-	size_t len = strlen(key);
-	long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		if (!strncmp(line, key, len) && line[len] == ':') {
-			val = strtol(line + len + 1, NULL, 10) * 1024;
+			kb = strtol(line + len + 1, NULL, 10);
 			break;
 		}
 	}
 	fclose(f);
-	return val;
+	return kb;
+}
+
+static inline long meminfo_kb(const char *key)
+{
+	return proc_file_kb("/proc/meminfo", key);
+}
+
+/* "Key: N kB" of /proc/@pid/@file, in bytes, or -1. */
+static inline long proc_kb(pid_t pid, const char *file, const char *key)
+{
+	char path[64];
+	long kb;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	kb = proc_file_kb(path, key);
+	return kb < 0 ? -1 : kb * 1024;
 }
 
 /* Exact anonymous footprint: smaps_rollup walks the page tables. */
