@@ -9,6 +9,7 @@
 # between the two kernels is a behaviour we changed.
 
 UPSTREAM_TARGETS="mm futex pidfd clone3"
+UPSTREAM_ROUNDS=${UPSTREAM_ROUNDS:-10}
 
 # Build the upstream selftests (static, against the patched uapi headers,
 # which only add to the pristine ones) into DEST/TARGET/, as the guest
@@ -56,9 +57,11 @@ upstream_pristine_kernel() {
 
 # The results of a boot's log, one "program: subtest<TAB>result" per line:
 # ok, fail or skip, for each TAP line a program printed and for the
-# program itself (its exit status).  A name seen twice gets a count.
+# program itself (its exit status).  A name seen twice gets a count, from
+# 1 again in each round of a rerun.
 upstream_results() {
 	awk '
+		/^UPSTREAM-ROUND / { split("", seen); next }
 		/^UPSTREAM-BEGIN / { prog = $2; next }
 		/^UPSTREAM-END / {
 			r = $3 == 0 ? "ok" : $3 == 4 ? "skip" : "fail (exit " $3 ")"
@@ -86,9 +89,59 @@ upstream_counts() {
 		END { printf "%d ok, %d failed, %d skipped", n["ok"], n["fail"], n["skip"] }' "$1"
 }
 
+# Rerun the programs of the results that differ, UPSTREAM_ROUNDS times on
+# each kernel, and print how many differences that does not explain.
+upstream_rerun() {
+	local differ=$1 progs
+	progs=$(printf '%s\n' "$differ" | cut -f1 | sed 's/: .*//' | sort -u | tr '\n' ' ')
+	say "rerunning ${progs}$UPSTREAM_ROUNDS times on each kernel" >&2
+	boot upstream 5400 "$B/upstream-patched-rerun.log" "$UPSTREAM_ROUNDS $progs" >&2
+	# shellcheck disable=SC2034 # boot reads it
+	(OBJ=$B/obj-$KVER-$ARCH-pristine
+	 boot upstream 5400 "$B/upstream-pristine-rerun.log" "$UPSTREAM_ROUNDS $progs" >&2)
+	upstream_classify "$differ"
+}
+
+# Every result a kernel gave for KEY, in its first run (RESULT) and in the
+# reruns (RESULTS, upstream_results of their log): "N x result, ...".
+upstream_tally() {
+	{ printf '%s\n' "$3"
+	  printf '%s\n' "$2" | awk -F'\t' -v k="$1" '$1 == k { print $2 }'; } |
+		sort | uniq -c | awk '{ $1 = $1 " x"; print }' | paste -sd, - | sed 's/,/, /g'
+}
+
+# A difference is the test's own flakiness when every result the patched
+# kernel gave, the pristine one gave too: the patches made the test do
+# nothing it does not do without them.  Print how many are not.
+upstream_classify() {
+	local line key p u rp ru n=0 resp resu
+	resp=$(upstream_results "$B/upstream-patched-rerun.log")
+	resu=$(upstream_results "$B/upstream-pristine-rerun.log")
+	while IFS=$'\t' read -r key p u; do
+		rp=$(upstream_tally "$key" "$resp" "$p")
+		ru=$(upstream_tally "$key" "$resu" "$u")
+		line="$key: patched $rp; pristine $ru"
+		if awk -v p="$rp" -v u="$ru" 'BEGIN {
+			n = split(p, r, ", ")
+			for (i = 1; i <= n; i++) {
+				sub(/^[0-9]+ x /, "", r[i])
+				if (!index(", " u ",", " x " r[i] ","))
+					exit 1
+			}
+		}'; then
+			echo "      flaky, the pristine kernel does it too: $line" >&2
+		else
+			echo "      differs: $line" >&2
+			n=$((n + 1))
+		fi
+	done <<< "$1"
+	echo "$n"
+}
+
 cmd_upstream() {
 	local splat same differ failed=0 log
 	local logp=$B/upstream-patched.log logu=$B/upstream-pristine.log
+	rm -f "$B"/upstream-*-rerun.log*
 	[ "$ARCH" = x86_64 ] || die "check-upstream: ARCH is x86_64"
 	[ "$FLAVOR" = upstream ] || die "check-upstream: FLAVOR=upstream (harness/config/upstream.config)"
 	# migration and ksm_tests link libnuma.
@@ -118,9 +171,10 @@ cmd_upstream() {
 	if [ -n "$differ" ]; then
 		echo "    results that differ (test, patched, pristine):"
 		printf '%s\n' "$differ" | sed 's/^/      /'
-		failed=$(printf '%s\n' "$differ" | wc -l)
+		failed=$(upstream_rerun "$differ")
 	fi
-	for log in "$logp" "$logu"; do
+	for log in "$logp" "$logu" "$B"/upstream-*-rerun.log; do
+		[ -e "$log" ] || continue
 		if [ "$(cat "$log.status")" != ok ]; then
 			echo "    ${log##*/}: $(cat "$log.status")"
 			failed=$((failed + 1))

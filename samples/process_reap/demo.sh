@@ -131,7 +131,7 @@ run() {
 	rmdir "$cg"
 
 	awk -v mode="$mode" -v oom="$ooms" -v psi="$(cat "$log.psi")" '
-		FILENAME ~ /killer$/ && /^sending SIG/ {
+		FILENAME ~ /killer$/ && /^sending SIG[A-Z]+ to process / {
 			if (!($5 in sent))
 				kills++
 			sent[$5] = 1

@@ -86,6 +86,7 @@ struct victim {
 };
 
 static enum mode mode;
+static double t_start;		/* now_ms() at start-up */
 static long long mem_total;	/* MemTotal, read once at start-up */
 static char psi_path[PATH_MAX], cg_rel[PATH_MAX];
 static struct victim pending[MAX_PENDING];
@@ -387,8 +388,10 @@ static void log_kill(const struct victim *v, const char *how)
 	printf("reapd: %s pid %d (%s) adj %d rss %s: ",
 	       v->adopted ? "reap (killed by another)" : "kill", v->pid,
 	       v->comm, v->adj, size_str(v->rss, rss, sizeof(rss)));
-	printf("reaped %s, freed in %s (%s), mode %s, psi some avg10 %.2f\n",
-	       reaped, freed, how, mode_name[mode], psi_avg10());
+	/* Victims are logged as they finish: the kill time gives the order. */
+	printf("reaped %s, freed in %s (%s), mode %s, psi some avg10 %.2f, killed at %.1f ms\n",
+	       reaped, freed, how, mode_name[mode], psi_avg10(),
+	       v->t_kill - t_start);
 }
 
 /* Still one to kill: not exiting, not made -1000, not moved out of scope. */
@@ -836,6 +839,7 @@ int main(int argc, char **argv)
 	sigset_t mask;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	t_start = now_ms();
 	parse_args(argc, argv);
 	if (opt.cgroup)
 		find_cgroup();

@@ -30,12 +30,28 @@ runs=$(($(wc -l < "$dir/bench.csv") - 1))
 grep -q '^| 1 | starved: try_reap / process_mrelease' "$dir/bench.md" ||
 	fail "bench.md lacks the figures"
 # Every plotted curve starts before the kill; ours end below half of where
-# they started (the others may hit the 2 s cap first).
+# they started (the others may hit the 2 s cap first).  So may ours, when
+# the victim got into exit_mmap() first: its unmap_vmas() gather holds up
+# to 10000 pages that no call can free, the calls say EAGAIN, and the
+# starved victim keeps them past the cap.  Then bench.csv shows the run
+# capped with EAGAIN calls, and the curve ends within a gather of zero
+# (a bound that says little with 16K pages, where a gather holds more
+# than the victim).
+kib=$(awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps)
 for c in idle_kill idle_mrelease idle_reap idle_loop64 fifo_kill \
 	fifo_late_mrelease fifo_late_reap; do
-	awk -F, -v c="$c" '
+	awk -F, -v c="$c" -v gather="$((10000 * ${kib:-4} / 1024 + 4))" '
+		FILENAME ~ /\/bench\.csv$/ {
+			if ($1 == c && $7 + 0 && $19 + 0)
+				held = 1
+			next
+		}
 		$1 == c { n++; if (n == 1) { t0 = $2; first = $3 } last = $3 }
-		END { exit !(n >= 2 && t0 <= 0 && (c !~ /reap|loop/ || last < first / 2)) }
-	' "$dir/bench-curves.csv" || fail "bench-curves.csv: bad curve for $c"
+		END { exit !(n >= 2 && t0 <= 0 && (c !~ /reap|loop/ ||
+			     last < first / 2 || (held && last <= gather))) }
+	' "$dir/bench.csv" "$dir/bench-curves.csv" || {
+		grep "^$c," "$dir/bench.csv" "$dir/bench-curves.csv" | sed 's/^/# /'
+		fail "bench-curves.csv: bad curve for $c"
+	}
 done
 echo "ok 1 reap_bench"

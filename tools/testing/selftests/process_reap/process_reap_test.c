@@ -1350,6 +1350,140 @@ TEST_F_TIMEOUT(reap, robust_futex_waiter_gets_eownerdead, 60)
 	EXPECT_EQ(EOWNERDEAD, robust_case(_metadata, self, 20));
 }
 
+/*
+ * The private node's page is paged out and registered with userfaultfd:
+ * for write-protection where the kernel has it for anonymous memory (not
+ * 6.1 on arm64), else for missing pages.  Neither traps the read fault
+ * that swaps the page back in, so the thread's own walk gets through it;
+ * ours may not fault in an armed VMA, and must refuse the call rather
+ * than stop short and zap the rest of the list.  The page is registered,
+ * never write-protected: a dying thread's fault on a protected page gets
+ * SIGBUS, and its own walk would stop there too.
+ */
+struct robust_uffd {
+	struct robust_shared sh;	/* first: lock_robust() takes it */
+	int mode;			/* UFFDIO_REGISTER_MODE_* */
+	char why[64];			/* why the victim gave up */
+};
+
+#define PM_SWAP (1ULL << 62)
+
+static bool page_swapped(pid_t pid, void *addr)
+{
+	uint64_t ent = 0;
+	char path[64];
+	off_t off;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	off = (uintptr_t)addr / page_size() * sizeof(ent);
+	n = pread(fd, &ent, sizeof(ent), off);
+	close(fd);
+	return n == sizeof(ent) && (ent & PM_SWAP);
+}
+
+static void lock_robust_uffd(void *arg, char *p)
+{
+	struct robust_uffd *ru = arg;
+	char *page = p + 8 * SZ_1M;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { (unsigned long)page, page_size() },
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
+	const char *why;
+	int uffd, i;
+
+	lock_robust(arg, p);
+	/* Left open: the registration must outlive the other threads. */
+	why = "userfaultfd";
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api))
+		goto fail;
+	why = "UFFDIO_REGISTER";
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		if (errno != EINVAL)
+			goto fail;
+		reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+		if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+			goto fail;
+	}
+	/* A folio still in another CPU's LRU batch is skipped: retry. */
+	why = "MADV_PAGEOUT";
+	for (i = 0; i < 10 && !page_swapped(getpid(), page); i++)
+		if (madvise(page, page_size(), MADV_PAGEOUT))
+			goto fail;
+	why = "the page did not go to swap";
+	if (!page_swapped(getpid(), page))
+		goto fail;
+	ru->mode = reg.mode;
+	return;
+fail:
+	snprintf(ru->why, sizeof(ru->why), "%s: %s", why, strerror(errno));
+	_exit(1);
+}
+
+TEST_F_TIMEOUT(reap, robust_node_in_uffd_range_refuses, 60)
+{
+	struct victim_spec s = { .anon = 32 * SZ_1M, .stuck = true,
+				 .stuck_fn = lock_robust_uffd };
+	struct robust_uffd *ru;
+	struct victim *v;
+	struct waiter w;
+	char *node, path[64];
+	pthread_t th;
+	int fd;
+
+	if (meminfo_kb("SwapTotal") <= 0)
+		SKIP(return, "no swap (the guest puts it on zram)");
+	ru = mmap(NULL, sizeof(*ru), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ru);
+	init_robust(&ru->sh.mutex, true);
+	s.arg = ru;
+	v = spawn(_metadata, self, &s);
+	ASSERT_NE(NULL, v) {
+		TH_LOG("victim setup: %s", ru->why[0] ? ru->why : "failed");
+	}
+	node = v->region + 8 * SZ_1M;
+	TH_LOG("the node's page is on swap, registered for %s",
+	       ru->mode == UFFDIO_REGISTER_MODE_WP ? "write-protection" :
+						      "missing pages");
+	w = (struct waiter){ .mutex = &ru->sh.mutex, .secs = 20 };
+	ASSERT_EQ(0, pthread_create(&th, NULL, waiter_fn, &w));
+	kill_victim(_metadata, v);
+
+	EXPECT_EQ(-1, sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-1, sys_try_reap_dying_process(v->pidfd, 0, SZ_1M));
+	EXPECT_EQ(EAGAIN, errno);
+	/* Nothing was touched, the node's page included. */
+	EXPECT_EQ(v->anon, anon_bytes(v->stuck_tid));
+	EXPECT_TRUE(page_swapped(v->stuck_tid, node));
+
+	/*
+	 * Swap the page in as the thread's walk would (neither registration
+	 * traps it): the same call now walks the list, and reaps.
+	 */
+	snprintf(path, sizeof(path), "/proc/%d/mem", v->stuck_tid);
+	fd = open(path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, pread(fd, &(char){ 0 }, 1, (off_t)(uintptr_t)node));
+	close(fd);
+	EXPECT_FOOTPRINT(sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX),
+			 v->anon);
+
+	/* The stuck thread exits and walks its list to the shared node. */
+	pipe_jam_release(&self->jam);
+	pthread_join(th, NULL);
+	EXPECT_EQ(EOWNERDEAD, w.ret);
+	munmap(ru, sizeof(*ru));
+}
+
 /* --- Living with process_mrelease() and the OOM reaper --- */
 
 TEST_F(reap, process_mrelease_then_reap)

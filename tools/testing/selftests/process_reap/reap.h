@@ -197,6 +197,22 @@ static inline void kill_wait(pid_t pid)
 	}
 }
 
+/* "Key: N kB" of /proc/meminfo: N, or -1. */
+static inline long meminfo_kb(const char *key)
+{
+	char line[128];
+	size_t len = strlen(key);
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ':')
+			kb = strtol(line + len + 1, NULL, 10);
+	if (f)
+		fclose(f);
+	return kb;
+}
+
 /* Read "Key: N kB" from a /proc file; returns bytes or -1. */
 static inline long proc_kb(pid_t pid, const char *file, const char *key)
 {

@@ -93,22 +93,6 @@ static void held_end(struct held *h, struct pipe_jam *jam)
 		close(h->pidfd);
 }
 
-/* "Key: N kB" of /proc/meminfo: N, or -1. */
-static long meminfo_kb(const char *key)
-{
-	char line[128];
-	size_t len = strlen(key);
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, len) && line[len] == ':')
-			kb = strtol(line + len + 1, NULL, 10);
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 /* readlink() into @buf, terminated; "" if it fails. */
 static void readlink_str(const char *path, char *buf, size_t len)
 {

@@ -231,7 +231,10 @@ echo "$status" | grep -q "^Uid:[[:space:]]*65534[[:space:]]"
 expect $? "not running as nobody: $(echo "$status" | grep "^Uid")"
 result "reapd: keeps CAP_KILL alone, no_new_privs, runs as nobody"
 
-order=$(sed -n 's/^reapd: kill pid [0-9]* (\([a-z]*\)).*/\1/p' "$dir/a.log" | tr '\n' ' ')
+# In the order of the kills, not of the log lines: a victim is logged once
+# it is freed, and one that frees slowly is logged after the next kill's.
+order=$(sed -n 's/^reapd: kill pid [0-9]* (\([a-z]*\)).*, killed at \([0-9.]*\) ms$/\2 \1/p' \
+	"$dir/a.log" | sort -n | cut -d' ' -f2 | tr '\n' ' ')
 [ "$order" = "b a c fg " ]
 expect $? "kill order '$order', want 'b a c fg '"
 result "reapd: kills by oom_score_adj, then RSS"
@@ -248,7 +251,11 @@ result "reapd: never kills oom_score_adj -1000"
 # limit at worst.  fg grows by 16 MiB/s, less than the 25.6 MiB reapd acts
 # at, so even a victim that holds up its reaping (it got the CPU, took its
 # mmap_lock in exit_mmap() and was preempted) for reapd's 1 s kill timeout
-# leaves time for the next kill.
+# leaves time for the next kill.  On an emulated 16K-page kernel, the
+# victims have freed up to half of it themselves.
+kib=$(awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps)
+want=60
+[ "${kib:-4}" -gt 4 ] && want=40
 total=0
 for w in a:32 b:48 c:40; do
 	mib=$(sed -n "s/^reapd: kill .* (${w%:*}) .*reaped \([0-9.]*\)M in.*/\1/p" "$dir/a.log")
@@ -256,8 +263,8 @@ for w in a:32 b:48 c:40; do
 	expect $? "${w%:*} reaped ${mib:-nothing} MiB, want up to ${w#*:}"
 	total=$(awk -v t="$total" -v m="${mib:-0}" 'BEGIN { print t + m }')
 done
-awk -v t="$total" 'BEGIN { exit !(t >= 60) }'
-expect $? "reaped $total MiB in all of 120 MiB"
+awk -v t="$total" -v w="$want" 'BEGIN { exit !(t >= w) }'
+expect $? "reaped $total MiB in all of 120 MiB, want $want"
 # One line per victim: a drained victim, still dying with the few pages
 # its robust futex list needs, is not taken up again.
 dup=$(sed -n 's/^reapd: [a-z (]*[a-z)] pid \([0-9]*\) .*/\1/p' "$dir/a.log" | sort | uniq -d)
