@@ -720,6 +720,12 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	struct reap_users users = { .task = task, .mm = mm };
 	struct signal_struct *sig = task->signal;
 	bool used = atomic_read(&mm->mm_users);
+	/*
+	 * The cursor is the process's, its mm may not be: an exec the kill
+	 * caught half-way leaves a second mm, which a sweep of the first must
+	 * not mark done.  The kept mm is the one set once at the group exit.
+	 */
+	bool settled = !used && mm == READ_ONCE(sig->reap_mm);
 	unsigned long cursor;
 	long ret;
 
@@ -771,13 +777,13 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	 */
 	set_bit(MMF_UNSTABLE, &mm->flags);
 	cursor = READ_ONCE(sig->reap_cursor);
-	if (cursor == REAP_SWEPT && used)
+	if (cursor == REAP_SWEPT && !settled)
 		cursor = 0;
 	if (cursor == REAP_SWEPT)
 		rc.stop = REAP_SWEPT;
 	else if (reap_range(&rc, 0, cursor ?: ULONG_MAX) &&
 		 (!cursor || reap_range(&rc, cursor, ULONG_MAX)))
-		rc.stop = used || rc.refused ? 0 : REAP_SWEPT;
+		rc.stop = settled && !rc.refused ? REAP_SWEPT : 0;
 	WRITE_ONCE(sig->reap_cursor, rc.stop);
 	*swap += rc.swap;
 	ret = rc.freed;
