@@ -50,6 +50,14 @@
  */
 #define REAP_WALK_MAX	(16 * ROBUST_LIST_LIMIT)
 
+/*
+ * The cursor once a call swept everything with mm_users already at zero:
+ * nothing can be mapped again, so later calls skip the walk and only wait
+ * for a gather to give its pages back.  A cursor is otherwise a page
+ * address.
+ */
+#define REAP_SWEPT	1UL
+
 struct reap_ctx {
 	struct mm_struct *mm;
 	size_t budget;		/* stop once this many bytes are freed */
@@ -692,7 +700,9 @@ static bool reap_gather_holds_pages(struct mm_struct *mm)
  * cursor), going down, so that a caller looping with a small budget does
  * not walk the page tables already emptied again and again; a call that
  * reaches the bottom wraps around once to finish what lies above the
- * cursor.
+ * cursor.  A killer polls while the target's own teardown holds pages in
+ * its gather; once a sweep has found the address space empty of what we
+ * reap, with no user left to map more, those polls walk nothing.
  *
  * The walk needs no sign that the teardown is over: exit_mmap() frees the
  * page tables and VMAs only under mmap_lock held for write, so under our
@@ -709,6 +719,13 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	int max = ARRAY_SIZE(stack_heads), nr_heads = 0;
 	struct reap_users users = { .task = task, .mm = mm };
 	struct signal_struct *sig = task->signal;
+	bool used = atomic_read(&mm->mm_users);
+	/*
+	 * The cursor is the process's, its mm may not be: an exec the kill
+	 * caught half-way leaves a second mm, which a sweep of the first must
+	 * not mark done.  The kept mm is the one set once at the group exit.
+	 */
+	bool settled = !used && mm == READ_ONCE(sig->reap_mm);
 	unsigned long cursor;
 	long ret;
 
@@ -717,7 +734,7 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	 * every thread has walked its robust list.  A probe (a budget of 0)
 	 * checks the users, but interrupts nobody.
 	 */
-	if (atomic_read(&mm->mm_users)) {
+	if (used) {
 		ret = max_bytes ? reap_stop_user_code(&users) :
 				  reap_check_users(&users, NULL);
 		if (ret || !max_bytes)
@@ -760,9 +777,13 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	 */
 	set_bit(MMF_UNSTABLE, &mm->flags);
 	cursor = READ_ONCE(sig->reap_cursor);
-	if (reap_range(&rc, 0, cursor ?: ULONG_MAX) &&
-	    (!cursor || reap_range(&rc, cursor, ULONG_MAX)))
-		rc.stop = 0;
+	if (cursor == REAP_SWEPT && !settled)
+		cursor = 0;
+	if (cursor == REAP_SWEPT)
+		rc.stop = REAP_SWEPT;
+	else if (reap_range(&rc, 0, cursor ?: ULONG_MAX) &&
+		 (!cursor || reap_range(&rc, cursor, ULONG_MAX)))
+		rc.stop = settled && !rc.refused ? REAP_SWEPT : 0;
 	WRITE_ONCE(sig->reap_cursor, rc.stop);
 	*swap += rc.swap;
 	ret = rc.freed;

@@ -80,8 +80,8 @@ series_maintainers() {
 	local wt=$1 tmp
 	tmp=$(mktemp -d)
 	git -C "$wt" show base:MAINTAINERS > "$tmp/MAINTAINERS"
-	(cd "$tmp" && git apply "$(series_patch 0007)") ||
-		die "0007 does not apply to MAINTAINERS"
+	(cd "$tmp" && git apply "$(series_patch 0008)") ||
+		die "0008 does not apply to MAINTAINERS"
 	# Until the first file exists, there is no entry at all.
 	awk -v wt="$wt" '
 		/^PROCESS REAP$/ { entry = 1; buf = ""; files = 0 }
@@ -141,13 +141,13 @@ series_build_commits() {
 	local wt=$1 sel=tools/testing/selftests/process_reap n p early_sel
 	early_sel=$(cd "$ROOT" && git ls-files "$sel" | grep -vx "$sel/reap_trace.c")
 	# The preparations: mm, exit, signal and futex patches as they are.
-	for n in 0001 0002 0003 0004 0005; do
+	for n in 0001 0002 0003 0004 0005 0006; do
 		p=$(series_patch "$n")
 		git -C "$wt" apply --index "$p" || die "$(basename "$p") does not apply"
 		series_commit "$wt" "$p"
 	done
-	git -C "$wt" apply --index "$(series_patch 0006)" ||
-		die "0006 does not apply"
+	git -C "$wt" apply --index "$(series_patch 0007)" ||
+		die "0007 does not apply"
 	series_add "$wt" early mm/process_reap.c include/uapi/linux/process_reap.h
 	"$ROOT/harness/wireup.sh" edit "$wt" core
 	git -C "$wt" add -u
@@ -158,11 +158,11 @@ series_build_commits() {
 	# shellcheck disable=SC2046
 	series_add "$wt" final $(cd "$ROOT" && git ls-files samples/process_reap)
 	series_commit "$wt" "$SERIES_TEXT/samples.txt"
-	git -C "$wt" apply --index "$(series_patch 0008)" || die "0008 does not apply"
+	git -C "$wt" apply --index "$(series_patch 0009)" || die "0009 does not apply"
 	# shellcheck disable=SC2086
 	series_add "$wt" early $early_sel
 	series_commit "$wt" "$SERIES_TEXT/selftests.txt"
-	git -C "$wt" apply --index "$(series_patch 0009)" || die "0009 does not apply"
+	git -C "$wt" apply --index "$(series_patch 0010)" || die "0010 does not apply"
 	series_add "$wt" early Documentation/userspace-api/process_reap.rst
 	series_commit "$wt" "$SERIES_TEXT/docs.txt"
 	series_add "$wt" final include/trace/events/process_reap.h \

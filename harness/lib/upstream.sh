@@ -5,7 +5,8 @@
 # touch (mm, futex, pidfd, clone3), on the patched kernel and on the same
 # configuration built from the pristine tree.  Patch 0001 changes what
 # folio_remove_rmap_ptes() and zap_huge_pmd() return for every caller,
-# 0004 exit_mm(), 0005 the robust futex walk: a test whose result differs
+# 0002 when an exit's mmu_gather flushes, 0005 exit_mm(), 0006 the robust
+# futex walk: a test whose result differs
 # between the two kernels is a behaviour we changed.
 
 UPSTREAM_TARGETS="mm futex pidfd clone3"
