@@ -51,10 +51,12 @@
 #define REAP_WALK_MAX	(16 * ROBUST_LIST_LIMIT)
 
 /*
- * The cursor once a call swept everything with mm_users already at zero:
- * nothing can be mapped again, so later calls skip the walk and only wait
- * for a gather to give its pages back.  A cursor is otherwise a page
- * address.
+ * The cursor once a call swept everything with mm_users already at zero.
+ * Nothing can be mapped again then: GUP, userfaultfd, ptrace and
+ * process_madvise() need mmget_not_zero(), khugepaged and ksmd check
+ * mm_users under mmap_lock, and a fault of a kernel user fails on
+ * MMF_UNSTABLE.  Later calls skip the walk and only wait for a gather to
+ * give its pages back.  A cursor is otherwise a page address, never 1.
  */
 #define REAP_SWEPT	1UL
 
@@ -678,13 +680,17 @@ static bool reap_range(struct reap_ctx *rc, unsigned long start,
 
 /*
  * Whether a gather open on the mm may hold pages unmapped but not yet
- * freed: the target's own teardown, or another reaper's.  Called with
- * mmap_lock held, under which exit_mmap() both opens and finishes the
- * gather of its unmap_vmas().  MMF_OOM_SKIP cannot tell: the OOM reaper
- * sets it whether or not it could reap.
+ * freed: the target's own teardown, or another reaper's.  The walk read
+ * entries such a gather cleared without their PTLs; the barrier pairs
+ * with the one in inc_tlb_flush_pending(), so that a gather whose clear
+ * the walk saw is seen pending.  Called with mmap_lock held, which
+ * exit_mmap() holds from opening the gather of its unmap_vmas() until it
+ * has freed its pages.  MMF_OOM_SKIP cannot tell: the OOM reaper sets it
+ * whether or not it could reap.
  */
 static bool reap_gather_holds_pages(struct mm_struct *mm)
 {
+	smp_rmb();
 	return mm_tlb_flush_pending(mm);
 }
 
@@ -719,13 +725,14 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	int max = ARRAY_SIZE(stack_heads), nr_heads = 0;
 	struct reap_users users = { .task = task, .mm = mm };
 	struct signal_struct *sig = task->signal;
-	bool used = atomic_read(&mm->mm_users);
+	bool has_users = atomic_read(&mm->mm_users);
 	/*
-	 * The cursor is the process's, its mm may not be: an exec the kill
-	 * caught half-way leaves a second mm, which a sweep of the first must
-	 * not mark done.  The kept mm is the one set once at the group exit.
+	 * The cursor is the process's, so only the mm kept at the group exit
+	 * may be marked swept.  With no user left, that is the only mm a
+	 * call can find (an exec is over, or has failed, before a group exit
+	 * keeps one): the second test is defensive.
 	 */
-	bool settled = !used && mm == READ_ONCE(sig->reap_mm);
+	bool settled = !has_users && mm == READ_ONCE(sig->reap_mm);
 	unsigned long cursor;
 	long ret;
 
@@ -734,7 +741,7 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	 * every thread has walked its robust list.  A probe (a budget of 0)
 	 * checks the users, but interrupts nobody.
 	 */
-	if (used) {
+	if (has_users) {
 		ret = max_bytes ? reap_stop_user_code(&users) :
 				  reap_check_users(&users, NULL);
 		if (ret || !max_bytes)
@@ -784,6 +791,11 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	else if (reap_range(&rc, 0, cursor ?: ULONG_MAX) &&
 		 (!cursor || reap_range(&rc, cursor, ULONG_MAX)))
 		rc.stop = settled && !rc.refused ? REAP_SWEPT : 0;
+	/*
+	 * Unlocked: racing calls may leave either's cursor.  Any cursor is a
+	 * place to go on from, and REAP_SWEPT is written only once a whole
+	 * sweep found nothing left.
+	 */
 	WRITE_ONCE(sig->reap_cursor, rc.stop);
 	*swap += rc.swap;
 	ret = rc.freed;
@@ -887,8 +899,9 @@ put_task:
  * and the target's own exit never count a page twice.  Swap space freed is
  * not counted either.  0 means that nothing is left to free: the call found
  * nothing more to unmap, and neither the target's own teardown nor another
- * reaper holds a page it has unmapped without freeing.  On error, a
- * negative errno:
+ * reaper holds a page it has unmapped without freeing.  The page tables
+ * and VMAs are left to the target's own teardown.  On error, a negative
+ * errno:
  *
  * * %EACCES - a security module denied the caller sending SIGKILL to the
  *   target (some return %EPERM instead).
