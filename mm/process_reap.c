@@ -690,6 +690,7 @@ static bool reap_range(struct reap_ctx *rc, unsigned long start,
  */
 static bool reap_gather_holds_pages(struct mm_struct *mm)
 {
+	/* Pairs with inc_tlb_flush_pending(): the entries, then the count. */
 	smp_rmb();
 	return mm_tlb_flush_pending(mm);
 }
