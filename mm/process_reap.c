@@ -52,11 +52,12 @@
 
 /*
  * The cursor once a call swept everything with mm_users already at zero.
- * Nothing can be mapped again then: GUP, userfaultfd, ptrace and
- * process_madvise() need mmget_not_zero(), khugepaged and ksmd check
- * mm_users under mmap_lock, and a fault of a kernel user fails on
- * MMF_UNSTABLE.  Later calls skip the walk and only wait for a gather to
- * give its pages back.  A cursor is otherwise a page address, never 1.
+ * No private memory can be mapped again then, but for COW copies that
+ * exit_mmap() frees: GUP, userfaultfd, ptrace and process_madvise() need
+ * mmget_not_zero(), khugepaged and ksmd check mm_users under mmap_lock,
+ * and an anonymous fault of a kernel user fails on MMF_UNSTABLE.  Later
+ * calls skip the walk and only wait for a gather to give its pages back.
+ * A cursor is otherwise a page address, never 1.
  */
 #define REAP_SWEPT	1UL
 
@@ -681,12 +682,13 @@ static bool reap_range(struct reap_ctx *rc, unsigned long start,
 /*
  * Whether a gather open on the mm may hold pages unmapped but not yet
  * freed: the target's own teardown, or another reaper's.  The walk read
- * entries such a gather cleared without their PTLs; the barrier pairs
- * with the one in inc_tlb_flush_pending(), so that a gather whose clear
- * the walk saw is seen pending.  Called with mmap_lock held, which
- * exit_mmap() holds from opening the gather of its unmap_vmas() until it
- * has freed its pages.  MMF_OOM_SKIP cannot tell: the OOM reaper sets it
- * whether or not it could reap.
+ * PMDs such a gather cleared without their lock; the barrier pairs with
+ * the one in inc_tlb_flush_pending(), so that a gather whose clear the
+ * walk saw is seen pending (PTEs are read under their PTL, which orders
+ * them already).  mmap_lock, held for read on both sides, keeps out only
+ * the gather of exit_mmap()'s free_pgtables(), which holds page tables,
+ * not pages.  MMF_OOM_SKIP cannot tell: the OOM reaper sets it whether or
+ * not it could reap.
  */
 static bool reap_gather_holds_pages(struct mm_struct *mm)
 {
@@ -728,10 +730,11 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	struct signal_struct *sig = task->signal;
 	bool has_users = atomic_read(&mm->mm_users);
 	/*
-	 * The cursor is the process's, so only the mm kept at the group exit
-	 * may be marked swept.  With no user left, that is the only mm a
-	 * call can find (an exec is over, or has failed, before a group exit
-	 * keeps one): the second test is defensive.
+	 * The cursor is the process's, its mm may not be: a kill that lands
+	 * during exec_mmap() lets a call find the old mm, which the switch
+	 * leaves with no user, while the new one is still to be kept.  A
+	 * sweep of the old must not mark the new done: only the mm kept at
+	 * the group exit is settled.
 	 */
 	bool settled = !has_users && mm == READ_ONCE(sig->reap_mm);
 	unsigned long cursor;
@@ -784,7 +787,7 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	 * io_uring, futexes) now fault instead of reading zeros.
 	 */
 	set_bit(MMF_UNSTABLE, &mm->flags);
-	cursor = READ_ONCE(sig->reap_cursor);
+	cursor = smp_load_acquire(&sig->reap_cursor);
 	if (cursor == REAP_SWEPT && !settled)
 		cursor = 0;
 	if (cursor == REAP_SWEPT)
@@ -795,9 +798,10 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	/*
 	 * Unlocked: racing calls may leave either's cursor.  Any cursor is a
 	 * place to go on from, and REAP_SWEPT is written only once a whole
-	 * sweep found nothing left.
+	 * sweep left nothing.  Release, so that a call that reads it without
+	 * walking sees the gathers this one saw pending.
 	 */
-	WRITE_ONCE(sig->reap_cursor, rc.stop);
+	smp_store_release(&sig->reap_cursor, rc.stop);
 	*swap += rc.swap;
 	ret = rc.freed;
 	if (!rc.freed && rc.refused)
