@@ -787,6 +787,7 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	 * io_uring, futexes) now fault instead of reading zeros.
 	 */
 	set_bit(MMF_UNSTABLE, &mm->flags);
+	/* Pairs with the release below, an earlier call's. */
 	cursor = smp_load_acquire(&sig->reap_cursor);
 	if (cursor == REAP_SWEPT && !settled)
 		cursor = 0;
