@@ -7,7 +7,7 @@ HARNESS := harness/harness.sh
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run check bench kernel deps lint docs series cross fresh \
+.PHONY: help run check bench profile kernel deps lint docs series cross fresh \
 	check-noreap check-debug check-16k check-upstream ci ci-full clean distclean
 
 help:
@@ -25,6 +25,8 @@ help:
 	@echo '  make check-upstream  the kernel'"'"'s own mm, futex, pidfd and clone3'
 	@echo '                     selftests, patched against pristine: any change fails'
 	@echo '  make bench         boot once, run every benchmark, write results/'
+	@echo '  make profile       boot with profile=4: where each teardown'"'"'s kernel'
+	@echo '                     time goes, by function (results/profile.md)'
 	@echo '  make lint          checkpatch --strict, sparse, W=1, kernel-doc,'
 	@echo '                     shellcheck, the committed series, then make docs'
 	@echo '  make docs          htmldocs for userspace-api, kernel-doc, mandoc -Tlint'
@@ -42,7 +44,7 @@ help:
 	@echo 'with qemu-system-aarch64), QEMU_ACCEL=kvm (the default is TCG),'
 	@echo 'VM_TIMEOUT=seconds, JOBS=N.  Details: docs/testing.md.'
 
-run check kernel deps bench lint docs series cross fresh:
+run check kernel deps bench profile lint docs series cross fresh:
 	@$(HARNESS) $@
 
 check-noreap:

@@ -12,6 +12,8 @@
 #   harness.sh check       boot, run the kselftests, print "N passed, N failed"
 #   harness.sh run         boot and show the syscall at work
 #   harness.sh bench       boot, run the benchmark, write results/ and plot
+#   harness.sh profile     boot with profile=4, write results/profile.md:
+#                          where each teardown's kernel time goes
 #   harness.sh exec CMD    boot and run the shell command CMD in the guest
 #   harness.sh lint        checkpatch, sparse, W=1, kernel-doc, shellcheck, docs
 #   harness.sh docs        htmldocs (userspace-api), kernel-doc, mandoc -Tlint
@@ -32,8 +34,10 @@
 # QEMU_ACCEL=kvm opts into KVM (nested KVM hangs on some hosts, so TCG is
 # the default), VM_TIMEOUT (seconds), JOBS, T (check: test programs to
 # run, names or globs), BENCH_ARGS (reap_bench's options, for example
-# "-r 1 starved"), FLAVOR (noreap: the syscall compiled out; debug:
-# lockdep, KASAN, kmemleak...), STRESS_CYCLES (reap_stress cycles in the
+# "-r 1 starved"), KERNEL_ARGS (more kernel command line, for example
+# profile=2 for /proc/profile where the kernel has CONFIG_PROFILING),
+# FLAVOR (noreap: the syscall compiled out; debug: lockdep, KASAN,
+# kmemleak...), STRESS_CYCLES (reap_stress cycles in the
 # debug lane, default 3000: a cycle is about 15 times slower there; 10000
 # elsewhere), CROSS_ARCHS (default
 # "i386"; arm64 has a lane of its own, make check ARCH=arm64).
@@ -72,7 +76,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 arch_load "$ARCH"
 
 case "${1:-}" in
-deps | tree | refresh | config | kernel | guest | check | run | bench | lint | exec | series | cross | docs | fresh | upstream)
+deps | tree | refresh | config | kernel | guest | check | run | bench | profile | lint | exec | series | cross | docs | fresh | upstream)
 	cmd=$1
 	shift
 	"cmd_$cmd" "$@"

@@ -57,3 +57,30 @@ cmd_bench() {
 		say "results: ${out#"$ROOT"/}/: bench.csv, bench-curves.csv, bench.md, bench.png"
 	fi
 }
+
+# make profile: where the kernel spends a teardown's time, function by
+# function.  One boot with profile=4; each of reap_bench's strategies in
+# PROFILE_KEYS runs alone (PROFILE_ARGS, "-r 10" by default) and sends
+# back the ticks from its kills on (-P); results/profile.md puts the
+# strategies side by side.  The reaper and the victim's own exit run on
+# different CPUs, and the profile counts both, so the table shows each
+# strategy's whole teardown.
+cmd_profile() {
+	local log=$B/profile.log out=$ROOT/results/profile.md script= k stamp
+	local keys=${PROFILE_KEYS:-exit_thp_busy idle_reap_thp idle_mrelease_thp exit_4k_busy idle_reap idle_mrelease}
+	for k in $keys; do
+		script+="/ksft/process_reap/reap_bench ${PROFILE_ARGS:--r 10} -P /tmp/$k.prof $k || exit 1; sed 's/^/BENCH| $k /' /tmp/$k.prof; "
+	done
+	KERNEL_ARGS="profile=4${KERNEL_ARGS:+ $KERNEL_ARGS}" \
+		guest_boot exec 1500 "$log" "$(printf '%s' "$script" | base64 -w0)"
+	stamp=$(printf 'Profiled at commit %s on Linux %s (%s, QEMU %s, %s vCPUs), %s: ticks by function from each kill on, %s.' \
+		"$(git -C "$ROOT" describe --always --dirty --abbrev=12)" \
+		"$(kmake -s kernelrelease 2>/dev/null)" "$ARCH" \
+		"$QEMU_ACCEL" "$VM_CPUS" "$(date -u +%F)" "${PROFILE_ARGS:--r 10}")
+	boot_ok "$log"
+	[ "$KVER-$ARCH" = 6.12-x86_64 ] || out=$ROOT/results/$KVER-$ARCH/profile.md
+	mkdir -p "$(dirname "$out")"
+	{ echo "$stamp"; echo; python3 "$ROOT/harness/profile.py" "$OBJ/System.map" "$log"; } > "$out.new"
+	mv "$out.new" "$out"
+	say "results: ${out#"$ROOT"/}"
+}

@@ -46,6 +46,8 @@ boot() {
 	# QUICK=1: fewer rounds of each race (CI's debug lane).
 	[ -z "${QUICK:-}" ] || env+=" REAP_QUICK=1"
 	[ "$FLAVOR" != debug ] || [ "$ARCH" != x86_64 ] || env+=" no5lvl"
+	# KERNEL_ARGS: more, for an experiment (profile=2, say).
+	env+=${KERNEL_ARGS:+ $KERNEL_ARGS}
 	case "$QEMU_ACCEL" in
 	tcg) accel=(-accel tcg -cpu max) ;;
 	kvm) accel=(-accel kvm -cpu host) ;;

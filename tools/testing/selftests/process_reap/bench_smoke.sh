@@ -26,7 +26,7 @@ fail() {
 }
 [ "$rc" = 0 ] || fail "reap_bench exited $rc"
 runs=$(($(wc -l < "$dir/bench.csv") - 1))
-[ "$runs" = 23 ] || fail "bench.csv has $runs runs, want 23"
+[ "$runs" = 28 ] || fail "bench.csv has $runs runs, want 28"
 grep -q '^| 1 | starved: try_reap / process_mrelease' "$dir/bench.md" ||
 	fail "bench.md lacks the figures"
 # Every plotted curve starts before the kill; ours end below half of where

@@ -10,17 +10,26 @@
  *         barely runs, and usually still holds its mm 100 ms later;
  *   fifo  under a SCHED_FIFO hog: it gets the fair server's bursts, drops
  *         its mm within milliseconds and tears down in bursts.
+ * Unstarved victims exit at once; as a bound on what a reaper on CPU 0
+ * can add, the same memory is also split between two victims, one on each
+ * CPU, each running its own exit.  And as a reaper frees memory another
+ * CPU allocated, a victim also exits on CPU 0 after allocating on CPU 1.
  * The reaper runs on CPU 0.  A SCHED_FIFO thread samples the cgroup's
  * memory.current every millisecond; the metric is the time from SIGKILL
  * until it has dropped by 90%.
  *
- *   reap_bench [-r reps] [-s MiB] [-t seconds] [-o dir] [scenario...]
+ *   reap_bench [-r reps] [-s MiB] [-t seconds] [-o dir] [-P file]
+ *              [scenario|strategy...]
  *
- * Scenarios (all by default): starved late relief loop rate sparse cpu.
+ * Scenarios (all by default): starved late relief loop rate sparse cpu
+ * unstarved; a strategy's key (bench.csv's first column) runs it alone,
+ * for a profile, say.
  * -t caps every wait (default 30 s); a capped time is a lower bound and
  * makes the ratios built on it bounds too.  -o writes bench.csv (one row
  * per run), bench-curves.csv (memory.current over time of the median run
  * of the plotted strategies) and bench.md (the tables printed at the end).
+ * -P writes the kernel's profile of the runs, from each kill on (see
+ * prof_write()), for harness/profile.sh to turn into functions.
  */
 #include "reap.h"
 
@@ -66,20 +75,23 @@ struct strategy {
 	bool thp;		/* MADV_HUGEPAGE instead of MADV_NOHUGEPAGE */
 	bool sparse;		/* resident pieces spread over a 1 TiB map */
 	bool curve;		/* drawn in the plot */
-	bool busy;		/* a CPU hog on the reaper's CPU too */
+	bool busy;		/* a CPU hog on the CPU the victim exits beside */
 	size_t step;		/* max_bytes per call */
 	unsigned long mib;	/* victim size; 0 means -s (times @scale) */
 	unsigned int scale;
 	unsigned int threads;	/* more threads in the victim, all exiting */
+	bool split;		/* two victims of half the size, one per CPU */
+	bool moved;		/* allocates on CPU 1, exits on CPU 0 */
 	unsigned int scenarios;
 };
 
 /* In run order: what a ratio compares runs close in time. */
 enum {
 	IDLE_KILL, IDLE_MRELEASE, IDLE_REAP, EXIT_4K, UNSTARVED_REAP,
-	EXIT_4K_BUSY, IDLE_LOOP16, IDLE_LOOP64, IDLE_LOOP1, IDLE_REAP_THP,
-	EXIT_THP, UNSTARVED_REAP_THP, EXIT_THP_BUSY, EXIT_MT,
-	UNSTARVED_REAP_MT, THP_LOOP1,
+	EXIT_4K_SPLIT, EXIT_4K_BUSY, EXIT_4K_MOVED, IDLE_LOOP16, IDLE_LOOP64,
+	IDLE_LOOP1, IDLE_REAP_THP, IDLE_MRELEASE_THP, EXIT_THP,
+	UNSTARVED_REAP_THP, EXIT_THP_SPLIT, EXIT_THP_BUSY, EXIT_THP_MOVED,
+	EXIT_MT, UNSTARVED_REAP_MT, THP_LOOP1,
 	THP_LOOP16, THP_LOOP64, FIFO_KILL, FIFO_LATE_MRELEASE, FIFO_LATE_REAP,
 	SPARSE, DENSE, NR_STRATEGIES
 };
@@ -117,12 +129,22 @@ static const struct strategy strategies[NR_STRATEGIES] = {
 	[UNSTARVED_REAP] = { "unstarved_reap",
 		"kill + try_reap loop, unstarved", UNSTARVED, REAP,
 		.step = 64 * SZ_1M, .scenarios = S_UNSTARVED },
+	[EXIT_4K_SPLIT] = { "exit_4k_split",
+		"kill only, unstarved, two victims of half the size, one per CPU",
+		UNSTARVED, KILL, .split = true, .scenarios = S_UNSTARVED },
 	[EXIT_4K_BUSY] = { "exit_4k_busy",
 		"kill only, unstarved, other CPU busy", UNSTARVED, KILL,
 		.busy = true, .scenarios = S_RATE },
+	[EXIT_4K_MOVED] = { "exit_4k_moved",
+		"kill only, unstarved, exits on the other CPU, its own busy",
+		UNSTARVED, KILL, .moved = true, .busy = true,
+		.scenarios = S_RATE },
 	[IDLE_REAP_THP] = { "idle_reap_thp", "kill + try_reap_dying_process, THP",
 		IDLE, REAP, .thp = true, .step = SIZE_MAX, .scale = THP_SCALE,
 		.scenarios = S_RATE },
+	[IDLE_MRELEASE_THP] = { "idle_mrelease_thp",
+		"kill + process_mrelease, THP", IDLE, MRELEASE, .thp = true,
+		.scale = THP_SCALE, .scenarios = S_RATE },
 	[EXIT_THP] = { "exit_thp", "kill only, unstarved, THP", UNSTARVED,
 		KILL, .thp = true, .scale = THP_SCALE,
 		.scenarios = S_RATE | S_UNSTARVED },
@@ -130,10 +152,18 @@ static const struct strategy strategies[NR_STRATEGIES] = {
 		"kill + try_reap loop, unstarved, THP", UNSTARVED, REAP,
 		.thp = true, .step = 64 * SZ_1M, .scale = THP_SCALE,
 		.scenarios = S_UNSTARVED },
+	[EXIT_THP_SPLIT] = { "exit_thp_split",
+		"kill only, unstarved, THP, two victims of half the size, one per CPU",
+		UNSTARVED, KILL, .thp = true, .scale = THP_SCALE, .split = true,
+		.scenarios = S_UNSTARVED },
 	[EXIT_THP_BUSY] = { "exit_thp_busy",
 		"kill only, unstarved, THP, other CPU busy", UNSTARVED, KILL,
 		.thp = true, .busy = true, .scale = THP_SCALE,
 		.scenarios = S_RATE },
+	[EXIT_THP_MOVED] = { "exit_thp_moved",
+		"kill only, unstarved, THP, exits on the other CPU, its own busy",
+		UNSTARVED, KILL, .thp = true, .moved = true, .busy = true,
+		.scale = THP_SCALE, .scenarios = S_RATE },
 	[EXIT_MT] = { "exit_mt", "kill only, unstarved, 8 threads", UNSTARVED,
 		KILL, .threads = MT_THREADS, .scenarios = S_UNSTARVED },
 	[UNSTARVED_REAP_MT] = { "unstarved_reap_mt",
@@ -187,7 +217,83 @@ struct result {
 };
 
 static struct result results[NR_STRATEGIES][MAX_REPS];
+static bool run[NR_STRATEGIES];	/* what the command line asked for */
 static double cap_ms = 30000;
+
+/*
+ * -P: what /proc/profile (profile=N on the kernel's command line) gains
+ * from each kill until its run is over, summed over the runs, so that the
+ * victims' allocation stays out of it.  A reaper's run is over when its
+ * first call that frees nothing returns: its polls are not its work.
+ */
+static const char *prof_out;
+static unsigned int *prof_sum, *prof_mark, *prof_now;
+static size_t prof_words;
+static bool prof_armed;
+
+static int prof_read(unsigned int *buf)
+{
+	size_t want = prof_words * sizeof(*buf), got = 0;
+	int fd = open("/proc/profile", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while (got < want && (n = read(fd, (char *)buf + got, want - got)) > 0)
+		got += n;
+	close(fd);
+	return got == want ? 0 : -1;
+}
+
+static int prof_init(void)
+{
+	struct stat st;
+
+	if (stat("/proc/profile", &st) || st.st_size < 2 * (off_t)sizeof(int))
+		return -1;
+	prof_words = st.st_size / sizeof(int);
+	prof_sum = calloc(prof_words, sizeof(int));
+	prof_mark = malloc(prof_words * sizeof(int));
+	prof_now = malloc(prof_words * sizeof(int));
+	/* Fault them in now: no page clearing in the profile. */
+	return prof_sum && prof_mark && prof_now && !prof_read(prof_mark) &&
+	       !prof_read(prof_now) ? 0 : -1;
+}
+
+static void prof_start(void)
+{
+	prof_armed = prof_out && !prof_read(prof_mark);
+}
+
+static void prof_stop(void)
+{
+	if (!prof_armed)
+		return;
+	prof_armed = false;
+	if (prof_read(prof_now))
+		return;
+	/* The first word is the bytes of text per counter. */
+	prof_sum[0] = prof_now[0];
+	for (size_t i = 1; i < prof_words; i++)
+		prof_sum[i] += prof_now[i] - prof_mark[i];
+}
+
+/*
+ * "step N", then "counter hits" for each counter hit: counter i counts
+ * the ticks at _stext + i * N.
+ */
+static int prof_write(void)
+{
+	FILE *f = fopen(prof_out, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "step %u\n", prof_sum[0]);
+	for (size_t i = 1; i < prof_words; i++)
+		if (prof_sum[i])
+			fprintf(f, "%zu %u\n", i - 1, prof_sum[i]);
+	return fclose(f);
+}
 
 static double now_ms(void)
 {
@@ -256,10 +362,10 @@ static char *map_aligned(size_t len, int prot)
 #define PRE_JOIN_SLACK	(256 * 1024)
 
 /*
- * The victim: join @cg, allocate, get starved, report its CPU time so far
- * on @wfd and wait for the kill.
+ * The victim: join @cg on CPU @on, allocate, get starved, report its CPU
+ * time so far on @wfd and wait for the kill.
  */
-static void victim_main(const struct strategy *s, size_t size,
+static void victim_main(const struct strategy *s, size_t size, int on,
 			const char *cg, int wfd, atomic_ulong *beat)
 {
 	struct sched_param sp = { 0 };
@@ -270,7 +376,7 @@ static void victim_main(const struct strategy *s, size_t size,
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
 	if (!write_file(path, "0"))
 		_exit(1);
-	pin(VICTIM_CPU);
+	pin(on);
 	if (s->sparse) {
 		size_t pieces = size / SZ_2M;
 
@@ -297,6 +403,9 @@ static void victim_main(const struct strategy *s, size_t size,
 	}
 	if (s->starve == IDLE && sched_setscheduler(0, SCHED_IDLE, &sp))
 		_exit(1);
+	/* Where a reaper would run: to CPU 0, whose caches hold none of it. */
+	if (s->moved)
+		pin(REAPER_CPU);
 	cpu = rusage_ms(RUSAGE_SELF);
 	if (write(wfd, &cpu, sizeof(cpu)) != sizeof(cpu))
 		_exit(1);
@@ -425,6 +534,8 @@ static void do_reap(const struct strategy *s, int pidfd, double t0,
 		 * calls free nothing by definition: their time is the
 		 * victim's pace, not the reaper's.
 		 */
+		if (ret <= 0)
+			prof_stop();
 		if (ret < 0 && errno == EAGAIN) {
 			r->eagain++;
 			r->eagain_ms += c1 - c0;
@@ -500,14 +611,58 @@ static size_t victim_size(const struct strategy *s, size_t size)
 	return s->mib ? s->mib * SZ_1M : size * (s->scale ?: 1);
 }
 
+/*
+ * Start the victims of @s, @nr of them: split, the second runs where the
+ * reaper would.  Return their CPU time so far, or a negative value.
+ */
+static double start_victims(const struct strategy *s, size_t size, int nr,
+			    const char *cg, atomic_ulong *beat, pid_t *pid,
+			    int *pidfd)
+{
+	double cpu0 = 0, cpu;
+	int ready[2];
+
+	for (int i = 0; i < nr; i++) {
+		if (pipe(ready))
+			return -1;
+		pid[i] = fork();
+		if (pid[i] == 0) {
+			close(ready[0]);
+			victim_main(s, size / nr, i ? REAPER_CPU : VICTIM_CPU,
+				    cg, ready[1], beat);
+		}
+		close(ready[1]);
+		if (pid[i] < 0 ||
+		    read(ready[0], &cpu, sizeof(cpu)) != sizeof(cpu)) {
+			close(ready[0]);
+			return -1;
+		}
+		close(ready[0]);
+		cpu0 += cpu;
+		pidfd[i] = sys_pidfd_open(pid[i], 0);
+		if (pidfd[i] < 0)
+			return -1;
+	}
+	return cpu0;
+}
+
+static void stop_victims(const pid_t *pid, const int *pidfd, int nr)
+{
+	for (int i = 0; i < nr; i++) {
+		kill_wait(pid[i]);
+		if (pidfd[i] >= 0)
+			close(pidfd[i]);
+	}
+}
+
 static int run_one(int st, int rep, size_t size, struct result *r)
 {
 	const struct strategy *s = &strategies[st];
+	int pidfd[2] = { -1, -1 }, status, nr = s->split ? 2 : 1;
+	pid_t pid[2] = { 0, 0 }, hog = 0;
 	atomic_ulong *beat;
-	pid_t pid, hog = 0;
 	struct sampler sm;
 	double t0 = 0, cpu0;
-	int ready[2], pidfd, status;
 	struct rusage ru;
 	char cg[64];
 	long anon;
@@ -518,34 +673,26 @@ static int run_one(int st, int rep, size_t size, struct result *r)
 		return -1;
 	beat = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (beat == MAP_FAILED || pipe(ready))
+	if (beat == MAP_FAILED)
 		return -1;
 	atomic_store(beat, 0);
-	pid = fork();
-	if (pid == 0) {
-		close(ready[0]);
-		victim_main(s, victim_size(s, size), cg, ready[1], beat);
-	}
-	close(ready[1]);
-	if (pid < 0 || read(ready[0], &cpu0, sizeof(cpu0)) != sizeof(cpu0)) {
-		close(ready[0]);
-		kill_wait(pid);
+	cpu0 = start_victims(s, victim_size(s, size), nr, cg, beat, pid, pidfd);
+	if (cpu0 < 0) {
+		stop_victims(pid, pidfd, nr);
 		return -1;
 	}
-	close(ready[0]);
-	pidfd = sys_pidfd_open(pid, 0);
 	anon = memcg_stat(cg, "anon");
 	r->thp_pct = anon ? 100.0 * memcg_stat(cg, "anon_thp") / anon : 0;
 	if (s->starve != UNSTARVED)
 		hog = start_hog(VICTIM_CPU, s->starve == FIFO);
 	else if (s->busy)
-		hog = start_hog(REAPER_CPU, false);
+		hog = start_hog(s->moved ? VICTIM_CPU : REAPER_CPU, false);
 	/* Unstarved, the sampler would steal from the victim's own exit. */
-	if (pidfd < 0 || hog < 0 ||
-	    sampler_start(&sm, cg, s->starve == UNSTARVED ? REAPER_CPU :
-							     VICTIM_CPU)) {
+	if (hog < 0 ||
+	    sampler_start(&sm, cg, s->starve == UNSTARVED && !s->moved ?
+				   REAPER_CPU : VICTIM_CPU)) {
 		kill_wait(hog);
-		kill_wait(pid);
+		stop_victims(pid, pidfd, nr);
 		return -1;
 	}
 	usleep(5000);
@@ -555,24 +702,27 @@ static int run_one(int st, int rep, size_t size, struct result *r)
 	}
 	r->size = atomic_load(&sm.last);
 
+	prof_start();
 	t0 = now_ms();
-	if (sys_pidfd_send_signal(pidfd, SIGKILL)) {
-		r->err = errno;
-		goto out;
-	}
+	for (int i = 0; i < nr; i++)
+		if (sys_pidfd_send_signal(pidfd[i], SIGKILL)) {
+			r->err = errno;
+			goto out;
+		}
 	if (s->late) {
 		sleep_until(t0 + LATE_MS);
-		r->mm_gone = proc_kb(pid, "status", "VmRSS") < 0;
+		r->mm_gone = proc_kb(pid[0], "status", "VmRSS") < 0;
 	}
 	switch (s->action) {
 	case MRELEASE:
 		r->calls = 1;
-		if (sys_process_mrelease(pidfd, 0))
+		if (sys_process_mrelease(pidfd[0], 0))
 			r->err = errno;
 		r->first_ms = now_ms() - t0;
+		prof_stop();
 		break;
 	case REAP:
-		do_reap(s, pidfd, t0, r);
+		do_reap(s, pidfd[0], t0, r);
 		break;
 	case KILL:
 		break;
@@ -594,9 +744,14 @@ out:
 	sampler_stop(&sm);
 	/* Free the victim's CPU so that what is left of its exit is quick. */
 	kill_wait(hog);
-	if (wait4(pid, &status, 0, &ru) == pid)
-		r->victim_cpu_ms = tv_ms(&ru.ru_utime) + tv_ms(&ru.ru_stime) - cpu0;
-	close(pidfd);
+	r->victim_cpu_ms = -cpu0;
+	for (int i = 0; i < nr; i++) {
+		if (wait4(pid[i], &status, 0, &ru) == pid[i])
+			r->victim_cpu_ms += tv_ms(&ru.ru_utime) +
+					    tv_ms(&ru.ru_stime);
+		close(pidfd[i]);
+	}
+	prof_stop();
 	munmap((void *)beat, 4096);
 	for (int i = 0; i < 200 && rmdir(cg) && errno == EBUSY; i++)
 		usleep(10000);
@@ -853,6 +1008,34 @@ static void print_figures(void)
 		figure("5 | rate, 4K: process_mrelease / own exit, both 90% / time to 90%",
 		       ratio(IDLE_MRELEASE, m_exit_rate, EXIT_4K, m_exit_rate),
 		       "", "", 0, false);
+	if (ran(IDLE_MRELEASE_THP) && ran(EXIT_THP))
+		figure("5 | rate, THP: process_mrelease / own exit, both 90% / time to 90%",
+		       ratio(IDLE_MRELEASE_THP, m_exit_rate, EXIT_THP,
+			     m_exit_rate), "", "", 0, false);
+	if (ran(IDLE_REAP_THP) && ran(IDLE_MRELEASE_THP))
+		figure("5 | THP: try_reap / process_mrelease, time to 90%",
+		       ratio(IDLE_REAP_THP, m_t90, IDLE_MRELEASE_THP, m_t90),
+		       "", "<=", 1.2, false);
+	if (ran(EXIT_4K_BUSY) && ran(EXIT_4K))
+		figure("5 | own exit, 4K: other CPU busy / idle, GiB/s",
+		       ratio(EXIT_4K_BUSY, m_exit_rate, EXIT_4K, m_exit_rate),
+		       "", "", 0, false);
+	if (ran(EXIT_4K_MOVED) && ran(EXIT_4K_BUSY))
+		figure("5 | own exit, 4K: on the CPU it did not allocate on / on its own, GiB/s",
+		       ratio(EXIT_4K_MOVED, m_exit_rate, EXIT_4K_BUSY,
+			     m_exit_rate), "", "", 0, false);
+	if (ran(IDLE_REAP) && ran(EXIT_4K_MOVED))
+		figure("5 | rate, 4K: try_reap / own exit on the CPU it did not allocate on",
+		       ratio(IDLE_REAP, m_reap_rate, EXIT_4K_MOVED, m_exit_rate),
+		       "", "", 0, false);
+	if (ran(EXIT_THP_MOVED) && ran(EXIT_THP_BUSY))
+		figure("5 | own exit, THP: on the CPU it did not allocate on / on its own, GiB/s",
+		       ratio(EXIT_THP_MOVED, m_exit_rate, EXIT_THP_BUSY,
+			     m_exit_rate), "", "", 0, false);
+	if (ran(IDLE_REAP_THP) && ran(EXIT_THP_MOVED))
+		figure("5 | rate, THP: try_reap / own exit on the CPU it did not allocate on",
+		       ratio(IDLE_REAP_THP, m_reap_rate, EXIT_THP_MOVED,
+			     m_exit_rate), "", "", 0, false);
 	if (ran(IDLE_REAP_THP) && ran(EXIT_THP))
 		figure("5 | rate, THP: try_reap GiB/s / own exit GiB/s",
 		       ratio(IDLE_REAP_THP, m_reap_rate, EXIT_THP, m_exit_rate),
@@ -899,6 +1082,22 @@ static void print_figures(void)
 		figure("8 | unstarved, 8 threads: kill + reap loop / kill only, time to 90%",
 		       ratio(UNSTARVED_REAP_MT, m_t90, EXIT_MT, m_t90), "",
 		       "<=", 0.55, false);
+	if (ran(EXIT_4K_SPLIT) && ran(EXIT_4K))
+		figure("8 | unstarved, 4K: two victims of half the size, one per CPU / one victim, time to 90%",
+		       ratio(EXIT_4K_SPLIT, m_t90, EXIT_4K, m_t90), "", "", 0,
+		       false);
+	if (ran(UNSTARVED_REAP) && ran(EXIT_4K_SPLIT))
+		figure("8 | unstarved, 4K: kill + reap loop / two victims of half the size",
+		       ratio(UNSTARVED_REAP, m_t90, EXIT_4K_SPLIT, m_t90), "",
+		       "<=", 1.1, false);
+	if (ran(EXIT_THP_SPLIT) && ran(EXIT_THP))
+		figure("8 | unstarved, THP: two victims of half the size, one per CPU / one victim, time to 90%",
+		       ratio(EXIT_THP_SPLIT, m_t90, EXIT_THP, m_t90), "", "", 0,
+		       false);
+	if (ran(UNSTARVED_REAP_THP) && ran(EXIT_THP_SPLIT))
+		figure("8 | unstarved, THP: kill + reap loop / two victims of half the size",
+		       ratio(UNSTARVED_REAP_THP, m_t90, EXIT_THP_SPLIT, m_t90),
+		       "", "<=", 1.1, false);
 
 	if (ran(FIFO_LATE_MRELEASE) || ran(FIFO_LATE_REAP)) {
 		out("\nLate calls (2): the victim had dropped its mm in %d/%d and %d/%d runs;\n",
@@ -1022,9 +1221,9 @@ static FILE *open_out(const char *dir, const char *name)
 
 static void print_usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [-r reps] [-s MiB] [-t seconds] [-o dir] [scenario...]\n"
+	fprintf(stderr, "usage: %s [-r reps] [-s MiB] [-t seconds] [-o dir] [-P file] [scenario|strategy...]\n"
 		"scenarios: starved late relief loop rate sparse cpu unstarved\n"
-		"(default: all)\n",
+		"(default: all); a strategy is a key of bench.csv's first column\n",
 		prog);
 	exit(2);
 }
@@ -1032,13 +1231,14 @@ static void print_usage(const char *prog)
 int main(int argc, char **argv)
 {
 	unsigned int want = 0;
+	bool only[NR_STRATEGIES] = { false }, some = false;
 	size_t size = 1024 * SZ_1M;
 	const char *dir = NULL;
 	int opt, total = 0, done = 0;
 	double start;
 	FILE *f;
 
-	while ((opt = getopt(argc, argv, "r:s:t:o:h")) != -1) {
+	while ((opt = getopt(argc, argv, "r:s:t:o:P:h")) != -1) {
 		switch (opt) {
 		case 'r':
 			reps = atoi(optarg);
@@ -1052,25 +1252,40 @@ int main(int argc, char **argv)
 		case 'o':
 			dir = optarg;
 			break;
+		case 'P':
+			prof_out = optarg;
+			break;
 		default:
 			print_usage(argv[0]);
 		}
 	}
 	for (int i = optind; i < argc; i++) {
-		int s;
+		int s, st;
 
 		for (s = 0; s < NR_SCENARIOS &&
 			    strcmp(argv[i], scenario_name[s]); s++)
 			;
-		if (s == NR_SCENARIOS)
+		for (st = 0; st < NR_STRATEGIES &&
+			     strcmp(argv[i], strategies[st].key); st++)
+			;
+		if (s < NR_SCENARIOS)
+			want |= 1U << s;
+		else if (st < NR_STRATEGIES)
+			only[st] = some = true;
+		else
 			print_usage(argv[0]);
-		want |= 1U << s;
 	}
-	if (!want)
+	if (!want && !some)
 		want = ~0U;
+	for (int st = 0; st < NR_STRATEGIES; st++)
+		run[st] = (strategies[st].scenarios & want) || only[st];
 	if (reps < 1 || reps > MAX_REPS || size < 64 * SZ_1M || cap_ms < 1000) {
 		fprintf(stderr, "need 1 <= reps <= %d, -s >= 64 MiB, -t >= 1 s\n",
 			MAX_REPS);
+		return 2;
+	}
+	if (prof_out && prof_init()) {
+		fprintf(stderr, "-P: no /proc/profile (CONFIG_PROFILING, profile=N)\n");
 		return 2;
 	}
 	if (!have_try_reap()) {
@@ -1083,7 +1298,7 @@ int main(int argc, char **argv)
 	}
 	pin(REAPER_CPU);
 	for (int st = 0; st < NR_STRATEGIES; st++)
-		total += !!(strategies[st].scenarios & want);
+		total += run[st];
 	total *= reps;
 	printf("reap_bench: %d runs, %d rep%s, %zu MiB victims, cap %.0f s\n",
 	       total, reps, reps > 1 ? "s" : "", size >> 20, cap_ms / 1e3);
@@ -1093,7 +1308,7 @@ int main(int argc, char **argv)
 		for (int st = 0; st < NR_STRATEGIES; st++) {
 			struct result *r = &results[st][i];
 
-			if (!(strategies[st].scenarios & want))
+			if (!run[st])
 				continue;
 			if (run_one(st, i, size, r)) {
 				fprintf(stderr, "%s: run %d failed: %s\n",
@@ -1125,6 +1340,10 @@ int main(int argc, char **argv)
 	print_figures();
 	if (md)
 		fclose(md);
+	if (prof_out && prof_write()) {
+		perror(prof_out);
+		return 1;
+	}
 	if (dir) {
 		f = open_out(dir, "bench.csv");
 		if (f) {
