@@ -105,15 +105,19 @@ static bool reap_vma_eligible(struct vm_area_struct *vma)
 				  VM_PFNMAP | VM_IO));
 }
 
+/* What a call may return: a 32-bit caller's ssize_t holds less. */
+static size_t reap_limit(void)
+{
+	return in_compat_syscall() ? S32_MAX : LONG_MAX;
+}
+
 /*
- * A 32-bit caller cannot be handed more than its ssize_t holds, and a call
- * may overshoot its budget by a huge page: stop early enough for both.
+ * Stop early enough that a call's usual overshoot, by the large folio it
+ * was freeing, stays within what it may return.
  */
 static size_t reap_budget(size_t max_bytes)
 {
-	size_t limit = in_compat_syscall() ? S32_MAX : LONG_MAX;
-
-	return min(max_bytes, limit - PMD_SIZE);
+	return min(max_bytes, reap_limit() - PMD_SIZE);
 }
 
 static int reap_may_kill(struct task_struct *task)
@@ -291,10 +295,11 @@ static int reap_note_heads(struct task_struct *t, struct mm_struct *mm,
  * @heads: where to note them
  * @max: room in @heads
  *
- * Threads that still hold the mm have not yet walked their robust futex
- * lists (exit_mm_release() comes before the mm is dropped), so their
- * heads are noted for reap_keep_robust_lists().  Called once the threads
- * run no more user code, so that none registers a new list behind us; a
+ * A thread that still holds the mm may have yet to walk its robust futex
+ * list: exit_mm_release() walks it just before the mm is dropped, and
+ * clears ->robust_list once done, so a head still set is a walk to come
+ * and is noted for reap_keep_robust_lists().  Called once the threads run
+ * no more user code, so that none registers a new list behind us; a
  * thread that is inside set_robust_list() at this moment still could.
  *
  * Context: Process context.  Takes and releases rcu_read_lock().
@@ -532,10 +537,11 @@ static int reap_keep_robust_lists(struct reap_ctx *rc,
  * proportional to what is mapped, not to the size of the address space),
  * and the chunk's start is returned: up to REAP_CHUNK below *@end if @left
  * covers it, else one PMD: small pages trimmed to @left, or a whole huge
- * PMD so that a THP is freed in one go rather than split.  A zap frees no
- * more than the span it covers and a large folio that straddles its end,
- * so at most one folio can take a call past its budget.  *@end == @start
- * once nothing is left.
+ * PMD so that a THP is freed in one go rather than split.  A zap counts
+ * the whole of a large folio whose last mapped page it unmaps, wherever
+ * the rest lies, so the folios at either end of the span, or any whose
+ * other pages were unmapped already, can take a call past its budget.
+ * *@end == @start once nothing is left.
  *
  * The entries are read without locks: mmap_lock held for read keeps the
  * tables above the PTE level, and zapping rechecks all it relies on.
@@ -694,7 +700,11 @@ static bool reap_gather_holds_pages(struct mm_struct *mm)
 {
 	/* Pairs with inc_tlb_flush_pending(): the entries, then the count. */
 	smp_rmb();
-	return mm_tlb_flush_pending(mm);
+	/*
+	 * Acquire, pairing with dec_tlb_flush_pending(): a gather seen done
+	 * is seen to have freed its pages.
+	 */
+	return atomic_read_acquire(&mm->tlb_flush_pending) > 0;
 }
 
 /**
@@ -804,7 +814,8 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	 */
 	smp_store_release(&sig->reap_cursor, rc.stop);
 	*swap += rc.swap;
-	ret = rc.freed;
+	/* Past the limit only where folios were mostly unmapped already. */
+	ret = min(rc.freed, reap_limit());
 	if (!rc.freed && rc.refused)
 		ret = -EAGAIN;
 	else if (!rc.freed && fatal_signal_pending(current))
@@ -893,9 +904,11 @@ put_task:
  * hold the mm, and after they have dropped it while exit_mmap() runs.
  *
  * The call stops once it has freed @max_bytes, rounded up to a whole page.
- * Only a large folio, which is freed whole, can take it further, by less
- * than the folio's size.  A 32-bit caller is never returned more than its
- * ssize_t holds.  Callers loop until the call returns 0.
+ * A large folio is freed, and counted, whole when the call unmaps its last
+ * mapped page, which can take the call further: usually by less than one
+ * folio, by more where the target had already unmapped most of several.
+ * A 32-bit caller is never returned more than its ssize_t holds.  Callers
+ * loop until the call returns 0.
  *
  * Return: the number of bytes this call returned to the page allocator:
  * those of the pages whose last reference it dropped.  A page that
@@ -906,7 +919,9 @@ put_task:
  * not counted either.  0 means that nothing is left to free: the call found
  * nothing more to unmap, and neither the target's own teardown nor another
  * reaper holds a page it has unmapped without freeing.  The page tables
- * and VMAs are left to the target's own teardown.  On error, a negative
+ * and VMAs are left to the target's own teardown, and so are the pages
+ * kept for robust lists, with the large folio one is part of (its other
+ * pages unmapped, freed when the folio is split).  On error, a negative
  * errno:
  *
  * * %EACCES - a security module denied the caller sending SIGKILL to the

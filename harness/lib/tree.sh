@@ -138,7 +138,8 @@ cmd_refresh() {
 		echo "    backport/$(basename "$p")"
 	done < <(backport_patches)
 	for f in $edited; do
-		backport_patches | xargs -r grep -qxF "+++ b/$f" && continue
+		# grep -l: with no backport patch, xargs -r runs nothing and succeeds.
+		backport_patches | xargs -r grep -lxF "+++ b/$f" | grep -q . && continue
 		if [ -f "$ROOT/$f" ]; then
 			cp "$SRC/$f" "$ROOT/$f"
 			echo "    $f"

@@ -57,6 +57,12 @@ struct ready_msg {
 	char *region;
 };
 
+/* clone3()'s arguments, as far as CLONE_PIDFD. */
+struct reap_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+	uint64_t stack, stack_size, tls;
+};
+
 FIXTURE(reap) {
 	struct victim v[MAX_VICTIMS];
 	int nr_victims;
@@ -457,10 +463,9 @@ TEST_F(reap, nonblock_pidfd_and_nowait)
 
 TEST_F(reap, clone_pidfd)
 {
-	struct clone_args {
-		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
-		uint64_t stack, stack_size, tls;
-	} args = { .flags = CLONE_PIDFD, .exit_signal = SIGCHLD };
+	struct reap_clone_args args = {
+		.flags = CLONE_PIDFD, .exit_signal = SIGCHLD
+	};
 	int pidfd = -1, ready[2];
 	long anon, freed;
 	pid_t pid;
@@ -896,13 +901,86 @@ TEST_F(reap, vfork_parent_refused)
 	pidfd = sys_pidfd_open(child, 0);
 	ASSERT_GE(pidfd, 0);
 	ASSERT_EQ(0, sys_pidfd_send_signal(pidfd, SIGKILL));
-	/* Refused, or, once the child has dropped its parent's mm, nothing. */
+	/* Refused, before and after the child has dropped its parent's mm. */
 	ret = sys_try_reap_dying_process(pidfd, 0, SIZE_MAX);
-	EXPECT_TRUE(!ret || (ret == -1 && errno == EINVAL));
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EINVAL, errno);
 
 	/* The parent went on with its memory intact. */
 	ASSERT_EQ(sizeof(msg), read(pids[0], &msg, sizeof(msg)));
 	EXPECT_TRUE(mem_has_pattern(v->pid, msg.region, 16 * SZ_1M, 1));
+	close(pidfd);
+}
+
+/*
+ * The victim's child by clone3(CLONE_VFORK) without CLONE_VM: memory of
+ * its own, which the victim, waiting for it, does not map.
+ */
+static void clone_vfork_child(void *arg, char *p)
+{
+	struct reap_clone_args args = {
+		.flags = CLONE_VFORK, .exit_signal = SIGCHLD
+	};
+	int fd = *(int *)arg;
+	struct ready_msg msg;
+
+	if (syscall(__NR_clone3, &args, sizeof(args)))
+		return;
+	msg.region = mmap(NULL, 16 * SZ_1M, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (msg.region == MAP_FAILED)
+		_exit(1);
+	madvise(msg.region, 16 * SZ_1M, MADV_NOHUGEPAGE);
+	fill_pattern(msg.region, 16 * SZ_1M, 2);
+	msg.tid = getpid();
+	if (write(fd, &msg, sizeof(msg)) != sizeof(msg))
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+TEST_F(reap, clone_vfork_child_reaped_after_exit_mm)
+{
+	struct victim_spec s = { .setup = clone_vfork_child };
+	struct victim *v = &self->v[0];
+	struct ready_msg msg;
+	struct mem_reader m;
+	int pids[2], pidfd;
+	long freed;
+
+	ASSERT_EQ(0, pipe(pids));
+	s.arg = &pids[1];
+	v->pid = fork();
+	ASSERT_GE(v->pid, 0);
+	if (v->pid == 0)
+		victim_main(&s, pids[1], -1);
+	self->nr_victims = 1;
+	snprintf(v->cgroup, sizeof(v->cgroup), CGROUP_ROOT "/reap-%d", v->pid);
+	/* The child's report; the victim's own (tid 0) if clone3() failed. */
+	ASSERT_EQ(sizeof(msg), read(pids[0], &msg, sizeof(msg)));
+	ASSERT_GT(msg.tid, 0);
+	self->extra[self->nr_extra++] = msg.tid;
+	pidfd = sys_pidfd_open(msg.tid, 0);
+	ASSERT_GE(pidfd, 0);
+
+	/* mem_rw() holds the child's mm_users: exit_mmap() waits for us. */
+	ASSERT_EQ(0, uffd_trap_init(&self->trap, page_size()));
+	ASSERT_EQ(0, mem_reader_start(&m, msg.tid, msg.region,
+				      self->trap.area));
+	ASSERT_EQ(0, uffd_trap_wait(&self->trap));
+	ASSERT_EQ(0, sys_pidfd_send_signal(pidfd, SIGKILL));
+	/* Past exit_mm(): a zombie, which its parent does not wait for. */
+	ASSERT_TRUE(wait_task_state(msg.tid, msg.tid, 'Z', 20));
+
+	/* Its mm is kept as any dying process's, not taken for the parent's. */
+	freed = sys_try_reap_dying_process(pidfd, 0, SIZE_MAX);
+	EXPECT_GE(freed, 16 * SZ_1M - 16 * SZ_1M / 100 - LRU_SLACK);
+	/* And a few pages it wrote itself, its stack's. */
+	EXPECT_LE(freed, 17 * SZ_1M);
+	EXPECT_EQ(0, sys_try_reap_dying_process(pidfd, 0, SIZE_MAX));
+
+	uffd_trap_release(&self->trap);
+	mem_reader_join(&m);
 	close(pidfd);
 }
 
