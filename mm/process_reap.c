@@ -921,8 +921,8 @@ put_task:
  * reaper holds a page it has unmapped without freeing.  The page tables
  * and VMAs are left to the target's own teardown, and so are the pages
  * kept for robust lists, with the large folio one is part of (its other
- * pages unmapped, freed when the folio is split).  On error, a negative
- * errno:
+ * pages unmapped, freed when the folio is split or the mm torn down).
+ * On error, a negative errno:
  *
  * * %EACCES - a security module denied the caller sending SIGKILL to the
  *   target (some return %EPERM instead).

@@ -116,7 +116,7 @@ cmd_tree() {
 # file is copied back, and a patch touching an edited file is regenerated
 # from the tree's diff, keeping its description.
 cmd_refresh() {
-	local p f files edited tmp
+	local p f files edited tmp bps
 	[ -s "$SRC/.git/harness-sums" ] || die "no synced tree: run 'harness.sh tree'"
 	edited=$(cd "$SRC" || exit
 		sha256sum -c .git/harness-sums 2>/dev/null | sed -n 's/: FAILED$//p'
@@ -138,8 +138,8 @@ cmd_refresh() {
 		echo "    backport/$(basename "$p")"
 	done < <(backport_patches)
 	for f in $edited; do
-		# grep -l: with no backport patch, xargs -r runs nothing and succeeds.
-		backport_patches | xargs -r grep -lxF "+++ b/$f" | grep -q . && continue
+		mapfile -t bps < <(backport_patches)
+		grep -qxF "+++ b/$f" /dev/null "${bps[@]}" && continue
 		if [ -f "$ROOT/$f" ]; then
 			cp "$SRC/$f" "$ROOT/$f"
 			echo "    $f"
