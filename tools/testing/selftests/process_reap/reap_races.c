@@ -200,11 +200,16 @@ static int sharer_target_fn(void *arg)
 	return 0;
 }
 
-/* A: one B per round; after each, its own memory must be intact. */
-static void __noreturn sharer_main(int report, bool vfork_b)
+/*
+ * A: one B per round; after each, its own memory must be intact.  A exits
+ * only once @go is closed: a call still in flight when A started its exit
+ * would find A dying, and might reap.
+ */
+static void __noreturn sharer_main(int report, int go, bool vfork_b)
 {
 	struct sharer sh = { .report = report };
 	int i, status;
+	char c;
 	pid_t b;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -242,7 +247,8 @@ static void __noreturn sharer_main(int report, bool vfork_b)
 		if (write(report, &ok, 1) != 1)
 			_exit(1);
 	}
-	_exit(0);
+	/* EOF: the test has closed it. */
+	_exit(read(go, &c, 1) ? 1 : 0);
 }
 
 struct hammer {
@@ -280,19 +286,22 @@ static void *hammer_fn(void *arg)
 
 static void sharer_race(struct __test_metadata *_metadata, bool vfork_b)
 {
-	int report[2], rounds = 0, intact = 0, status;
+	int report[2], go[2], rounds = 0, intact = 0, status;
 	long got = 0;
 	pid_t a;
 
 	/* B's pid, then A's verdict, each written whole (under PIPE_BUF). */
 	ASSERT_EQ(0, pipe(report));
+	ASSERT_EQ(0, pipe(go));
 	a = fork();
 	ASSERT_GE(a, 0);
 	if (a == 0) {
 		close(report[0]);
-		sharer_main(report[1], vfork_b);
+		close(go[1]);
+		sharer_main(report[1], go[0], vfork_b);
 	}
 	close(report[1]);
+	close(go[0]);
 	for (rounds = 0; rounds < SHARER_ROUNDS; rounds++) {
 		struct hammer h = { .zero_ok = vfork_b };
 		pthread_t th;
@@ -317,6 +326,8 @@ static void sharer_race(struct __test_metadata *_metadata, bool vfork_b)
 		}
 		intact += ok == 'y';
 	}
+	/* Every call has returned: A may exit. */
+	close(go[1]);
 	ASSERT_EQ(a, waitpid(a, &status, 0));
 	/* A died of SIGBUS if its memory was zapped under it. */
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) {
