@@ -483,7 +483,11 @@ static void starved_end(struct starved *st)
  */
 #define LATE_ROUNDS	race_rounds(4, 2)
 
-TEST_F_TIMEOUT(races, late_reaper_frees_a_multithreaded_teardown, 300)
+/*
+ * Up to a minute per round for the starved threads to drop the mm, and
+ * the debug kernel's exits take most of it.
+ */
+TEST_F_TIMEOUT(races, late_reaper_frees_a_multithreaded_teardown, 600)
 {
 	struct starved_spec s = { .size = 32 * SZ_1M, .threads = 8 };
 	int round, late = 0;
