@@ -66,7 +66,7 @@ cmd_bench() {
 # different CPUs, and the profile counts both, so the table shows each
 # strategy's whole teardown.
 cmd_profile() {
-	local log=$B/profile.log out=$ROOT/results/profile.md script= k stamp
+	local log=$B/profile.log out=$ROOT/results/profile.md script="" k stamp
 	local keys=${PROFILE_KEYS:-exit_thp_busy exit_thp_moved idle_reap_thp idle_mrelease_thp exit_4k_busy exit_4k_moved idle_reap idle_mrelease}
 	for k in $keys; do
 		script+="/ksft/process_reap/reap_bench ${PROFILE_ARGS:--r 10} -P /tmp/$k.prof $k || exit 1; sed 's/^/BENCH| $k /' /tmp/$k.prof; "

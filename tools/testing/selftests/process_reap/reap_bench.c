@@ -1083,7 +1083,7 @@ static void print_figures(void)
 		       ratio(UNSTARVED_REAP_MT, m_t90, EXIT_MT, m_t90), "",
 		       "<=", 0.55, false);
 	if (ran(EXIT_4K_SPLIT) && ran(EXIT_4K))
-		figure("8 | unstarved, 4K: two victims of half the size, one per CPU / one victim, time to 90%",
+		figure("8 | unstarved, 4K: two victims of half the size / one, time to 90%",
 		       ratio(EXIT_4K_SPLIT, m_t90, EXIT_4K, m_t90), "", "", 0,
 		       false);
 	if (ran(UNSTARVED_REAP) && ran(EXIT_4K_SPLIT))
@@ -1091,7 +1091,7 @@ static void print_figures(void)
 		       ratio(UNSTARVED_REAP, m_t90, EXIT_4K_SPLIT, m_t90), "",
 		       "<=", 1.1, false);
 	if (ran(EXIT_THP_SPLIT) && ran(EXIT_THP))
-		figure("8 | unstarved, THP: two victims of half the size, one per CPU / one victim, time to 90%",
+		figure("8 | unstarved, THP: two victims of half the size / one, time to 90%",
 		       ratio(EXIT_THP_SPLIT, m_t90, EXIT_THP, m_t90), "", "", 0,
 		       false);
 	if (ran(UNSTARVED_REAP_THP) && ran(EXIT_THP_SPLIT))
@@ -1221,7 +1221,8 @@ static FILE *open_out(const char *dir, const char *name)
 
 static void print_usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [-r reps] [-s MiB] [-t seconds] [-o dir] [-P file] [scenario|strategy...]\n"
+	fprintf(stderr, "usage: %s [-r reps] [-s MiB] [-t seconds] [-o dir] [-P file]\n"
+		"       [scenario|strategy...]\n"
 		"scenarios: starved late relief loop rate sparse cpu unstarved\n"
 		"(default: all); a strategy is a key of bench.csv's first column\n",
 		prog);
