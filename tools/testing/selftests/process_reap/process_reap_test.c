@@ -878,6 +878,28 @@ static void vfork_child(void *arg, char *p)
 	}
 }
 
+/*
+ * Start a victim whose setup starts the process the test is about, and
+ * reports on @pipefd[1]; the victim's own ready message follows there.
+ */
+static int spawn_parent(FIXTURE_DATA(reap) *self, struct victim_spec *s,
+			int pipefd[2])
+{
+	struct victim *v = &self->v[0];
+
+	if (pipe(pipefd))
+		return -1;
+	s->arg = &pipefd[1];
+	v->pid = fork();
+	if (v->pid < 0)
+		return -1;
+	if (v->pid == 0)
+		victim_main(s, pipefd[1], -1);
+	self->nr_victims = 1;
+	snprintf(v->cgroup, sizeof(v->cgroup), CGROUP_ROOT "/reap-%d", v->pid);
+	return 0;
+}
+
 TEST_F(reap, vfork_parent_refused)
 {
 	struct victim_spec s = { .anon = 16 * SZ_1M, .setup = vfork_child };
@@ -887,15 +909,8 @@ TEST_F(reap, vfork_parent_refused)
 	pid_t child;
 	long ret;
 
-	ASSERT_EQ(0, pipe(pids));
-	s.arg = &pids[1];
-	/* The victim is the vfork child: spawn() returns once it is dead. */
-	v->pid = fork();
-	ASSERT_GE(v->pid, 0);
-	if (v->pid == 0)
-		victim_main(&s, pids[1], -1);
-	self->nr_victims = 1;
-	snprintf(v->cgroup, sizeof(v->cgroup), CGROUP_ROOT "/reap-%d", v->pid);
+	/* The target is the vfork child: spawn() returns once it is dead. */
+	ASSERT_EQ(0, spawn_parent(self, &s, pids));
 	ASSERT_EQ(sizeof(child), read(pids[0], &child, sizeof(child)));
 	self->extra[self->nr_extra++] = child;
 	pidfd = sys_pidfd_open(child, 0);
@@ -950,20 +965,12 @@ static void clone_vfork_child(void *arg, char *p)
 TEST_F(reap, clone_vfork_child_reaped_after_exit_mm)
 {
 	struct victim_spec s = { .setup = clone_vfork_child };
-	struct victim *v = &self->v[0];
 	struct ready_msg msg;
 	struct mem_reader m;
 	int pids[2], pidfd;
 	long freed;
 
-	ASSERT_EQ(0, pipe(pids));
-	s.arg = &pids[1];
-	v->pid = fork();
-	ASSERT_GE(v->pid, 0);
-	if (v->pid == 0)
-		victim_main(&s, pids[1], -1);
-	self->nr_victims = 1;
-	snprintf(v->cgroup, sizeof(v->cgroup), CGROUP_ROOT "/reap-%d", v->pid);
+	ASSERT_EQ(0, spawn_parent(self, &s, pids));
 	/* The child's report, or -errno if clone3() failed. */
 	ASSERT_EQ(sizeof(msg), read(pids[0], &msg, sizeof(msg)));
 	if (msg.tid < 0)
