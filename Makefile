@@ -35,7 +35,8 @@ help:
 	@echo '  make cross         an i386 build with the syscall wired (CROSS_ARCHS=)'
 	@echo '  make fresh         the README'"'"'s commands in a minimal Debian 12 root'
 	@echo '  make ci            the CI lanes (.ci/run), cold in under an hour'
-	@echo '  make ci-full       every lane, make fresh included'
+	@echo '  make ci-full       every lane, make fresh included; a lane that passed'
+	@echo '                     on the same sources is not run again (AGAIN=1 runs all)'
 	@echo '  make kernel        only build the kernel'
 	@echo '  make clean         remove build output, keep the unpacked trees'
 	@echo '  make distclean     remove build/ entirely'
@@ -63,7 +64,7 @@ ci:
 	@.ci/run
 
 ci-full:
-	@.ci/run --full
+	@.ci/run --full $(if $(AGAIN),--again)
 
 clean:
 	rm -rf build/obj-* build/guest-* build/*.log build/*.status out

@@ -207,7 +207,10 @@ static void reap_note_cpu(struct task_struct *t, struct cpumask *running)
  * would find its memory gone.  Every other process using the mm holds an
  * mm_users reference, and none can start to (a dying process cannot
  * fork), so the walk over all processes is needed only when mm_users
- * exceeds the target's own users.
+ * exceeds the target's own users.  Each of those processes loses its
+ * memory as the target does, so the caller must be allowed to kill each:
+ * a CLONE_VM sibling that changed its uid, or a vfork child that did,
+ * would otherwise open another user's dying process to the caller.
  *
  * A kthread_use_mm() user (vhost's worker before 6.4, a driver's DMA
  * helper) is left out, as the OOM killer and its reaper leave it out: it
@@ -216,7 +219,8 @@ static void reap_note_cpu(struct task_struct *t, struct cpumask *running)
  *
  * Context: Process context.  Takes and releases rcu_read_lock() and the
  * siglock of processes sharing the mm.
- * Return: 0, or -EINVAL if a live process shares the mm.
+ * Return: 0; -EINVAL if a live process shares the mm; or -EPERM or the
+ * security module's error if the caller may not kill one that shares it.
  */
 static int reap_check_users(struct reap_users *u, struct cpumask *running)
 {
@@ -253,6 +257,10 @@ static int reap_check_users(struct reap_users *u, struct cpumask *running)
 			ret = -EINVAL;
 			break;
 		}
+		/* Its memory goes too: the caller needs the right to kill it. */
+		ret = reap_may_kill(p);
+		if (ret)
+			break;
 		for_each_thread(p, t) {
 			if (READ_ONCE(t->mm) == u->mm)
 				reap_note_cpu(t, running);
@@ -890,7 +898,8 @@ put_task:
  *
  * The target must be dying: every process using its address space must be
  * exiting because of a fatal signal or exit_group(2), and none may be
- * dumping core.  The caller must be allowed to send it SIGKILL.
+ * dumping core.  The caller must be allowed to send it SIGKILL, and to
+ * every other process using that address space.
  *
  * The call unmaps the target's private memory (anonymous and private file
  * mappings, never shared, hugetlb or PFN mappings) in the caller's context,
@@ -925,7 +934,7 @@ put_task:
  * On error, a negative errno:
  *
  * * %EACCES - a security module denied the caller sending SIGKILL to the
- *   target (some return %EPERM instead).
+ *   target or to a process sharing its memory (some return %EPERM instead).
  * * %EAGAIN - %PROCESS_REAP_NOWAIT was given and the mmap_lock of the
  *   target is contended; or an MMU notifier could not run without
  *   blocking before anything was freed; or the target's own teardown, or
@@ -939,7 +948,8 @@ put_task:
  *   dumping core, is a kernel thread, or shares its memory with a live
  *   process.
  * * %ENOMEM - out of memory while noting robust futex lists.
- * * %EPERM - the caller may not send SIGKILL to the target.
+ * * %EPERM - the caller may not send SIGKILL to the target, or to a process
+ *   sharing its memory.
  * * %ESRCH - the target has been waited for, or @pidfd refers to a thread
  *   that is not a thread-group leader.
  */

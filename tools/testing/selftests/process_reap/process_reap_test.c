@@ -863,6 +863,66 @@ TEST_F(reap, clone_vm_sharer_refused)
 	EXPECT_TRUE(mem_has_pattern(sibling, v->region, 16 * SZ_1M, 1));
 }
 
+static int sibling_nobody_fn(void *arg)
+{
+	int fd = *(int *)arg;
+	pid_t pid = getpid();
+
+	/* Raw calls: glibc's would signal the victim's threads as ours. */
+	if (syscall(SYS_setresgid, UID_NOBODY, UID_NOBODY, UID_NOBODY) ||
+	    syscall(SYS_setresuid, UID_NOBODY, UID_NOBODY, UID_NOBODY) ||
+	    write(fd, &pid, sizeof(pid)) != sizeof(pid))
+		syscall(SYS_exit, 1);
+	for (;;)
+		pause();
+	return 0;
+}
+
+static void clone_vm_sibling_nobody(void *arg, char *p)
+{
+	char *stack = mmap(NULL, 65536, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (stack == MAP_FAILED ||
+	    clone(sibling_nobody_fn, stack + 65536, CLONE_VM | SIGCHLD, arg) < 0)
+		_exit(1);
+}
+
+/*
+ * The target is nobody's, its CLONE_VM sibling root's, both dying: a
+ * reap of the target takes the sibling's memory, so nobody may not.
+ */
+TEST_F(reap, clone_vm_sharer_of_other_uid_eperm)
+{
+	struct victim_spec s = { .anon = 16 * SZ_1M, .stuck = true,
+				 .setup = clone_vm_sibling_nobody };
+	struct victim *v;
+	pid_t target;
+	int pids[2], pidfd;
+
+	ASSERT_EQ(0, pipe(pids));
+	s.arg = &pids[1];
+	v = SPAWN(&s);
+	ASSERT_EQ(sizeof(target), read(pids[0], &target, sizeof(target)));
+	self->extra[self->nr_extra++] = target;
+	/* Its stack is faulted in now. */
+	v->anon = anon_bytes(v->pid);
+	pidfd = sys_pidfd_open(target, 0);
+	ASSERT_GE(pidfd, 0);
+
+	/* The sibling stays in its exit, holding the mm. */
+	kill_victim(_metadata, v);
+	ASSERT_EQ(0, sys_pidfd_send_signal(pidfd, SIGKILL));
+	ASSERT_TRUE(wait_task_state(target, target, 'Z', 20));
+
+	EXPECT_EQ(EPERM, as_nobody(reap_errno, pidfd, false));
+	EXPECT_EQ(v->anon, anon_bytes(v->stuck_tid));
+	/* With CAP_KILL the same call may kill both, and reaps. */
+	EXPECT_EQ(0, as_nobody(reap_errno, pidfd, true));
+	EXPECT_LT(anon_bytes(v->stuck_tid), v->anon / 100);
+	close(pidfd);
+}
+
 static void vfork_child(void *arg, char *p)
 {
 	int fd = *(int *)arg;
