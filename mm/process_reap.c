@@ -120,11 +120,14 @@ static size_t reap_budget(size_t max_bytes)
 	return min(max_bytes, reap_limit() - PMD_SIZE);
 }
 
+/*
+ * Reaping only hastens what SIGKILL does, so it needs the same right, as
+ * kill(2) checks it; under rcu_read_lock() too, as kill(-1) checks it.
+ */
 static int reap_may_kill(struct task_struct *task)
 {
 	bool allowed;
 
-	/* Reaping only hastens what SIGKILL does, so it needs the same right. */
 	rcu_read_lock();
 	allowed = kill_ok_by_cred(task);
 	rcu_read_unlock();
@@ -198,34 +201,41 @@ static void reap_note_cpu(struct task_struct *t, struct cpumask *running)
 }
 
 /**
- * reap_check_users() - Check that every user of an mm is dying.
+ * reap_check_users() - Check that the caller may reap every user of an mm.
  * @u: the target and its mm; ->others is set here
  * @running: where to note the CPUs of threads that may run user code, or
  *	NULL
  *
- * A live process sharing the mm, a CLONE_VM sibling or a vfork parent,
- * would find its memory gone.  Every other process using the mm holds an
- * mm_users reference, and none can start to (a dying process cannot
- * fork), so the walk over all processes is needed only when mm_users
- * exceeds the target's own users.  Each of those processes loses its
- * memory as the target does, so the caller must be allowed to kill each:
- * a CLONE_VM sibling that changed its uid, or a vfork child that did,
- * would otherwise open another user's dying process to the caller.
+ * Every process with a thread that still holds the mm loses its memory
+ * with the target's, and that thread, still in the kernel, may be using
+ * it.  So each must be dying: a live one, a CLONE_VM sibling or a vfork
+ * parent, would find its memory gone.  And the caller must be allowed to
+ * kill each, as it must the target: a CLONE_VM sibling or a vfork child
+ * that switched to the caller's uid would otherwise hand it another
+ * user's dying process.  The right to kill is checked first, as it is for
+ * the target, so that the error does not depend on the order of the
+ * process list.
+ *
+ * Every other process using the mm holds an mm_users reference, and none
+ * can start to (a dying process cannot fork), so the walk over all
+ * processes is needed only when mm_users exceeds the target's own users.
  *
  * A kthread_use_mm() user (vhost's worker before 6.4, a driver's DMA
  * helper) is left out, as the OOM killer and its reaper leave it out: it
  * works on the process's behalf, and a fault in the unstable mm fails its
  * copy, which it must cope with anyway.
  *
- * Context: Process context.  Takes and releases rcu_read_lock() and the
- * siglock of processes sharing the mm.
- * Return: 0; -EINVAL if a live process shares the mm; or -EPERM or the
- * security module's error if the caller may not kill one that shares it.
+ * Context: Process context.  Takes and releases rcu_read_lock(), under
+ * which the security module's check runs, and the siglock of processes
+ * sharing the mm.
+ * Return: 0; -EPERM or the security module's error if the caller may not
+ * kill a process that shares the mm; or -EINVAL if one is not dying.
  */
 static int reap_check_users(struct reap_users *u, struct cpumask *running)
 {
 	struct task_struct *p, *t;
 	int users = 0, mm_users, ret = 0;
+	bool live = false;
 
 	/*
 	 * mm_users first: a thread counted below may drop its reference at
@@ -253,19 +263,18 @@ static int reap_check_users(struct reap_users *u, struct cpumask *running)
 		if (same_thread_group(p, u->task) || (p->flags & PF_KTHREAD) ||
 		    !process_shares_mm(p, u->mm))
 			continue;
-		if (reap_group_dying(p) == -EINVAL) {
-			ret = -EINVAL;
-			break;
-		}
-		/* Its memory goes too: the caller needs the right to kill it. */
 		ret = reap_may_kill(p);
 		if (ret)
 			break;
+		if (reap_group_dying(p) == -EINVAL)
+			live = true;
 		for_each_thread(p, t) {
 			if (READ_ONCE(t->mm) == u->mm)
 				reap_note_cpu(t, running);
 		}
 	}
+	if (!ret && live)
+		ret = -EINVAL;
 unlock:
 	rcu_read_unlock();
 	return ret;
@@ -760,8 +769,10 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 
 	/*
 	 * mm_users never rises from zero: no thread can use @mm again, and
-	 * every thread has walked its robust list.  A probe (a budget of 0)
-	 * checks the users, but interrupts nobody.
+	 * every thread has walked its robust list.  No process is left then
+	 * whose memory it is, only exit_mmap()'s teardown, and the target's
+	 * own checks suffice.  A probe (a budget of 0) checks the users, but
+	 * interrupts nobody.
 	 */
 	if (has_users) {
 		ret = max_bytes ? reap_stop_user_code(&users) :
@@ -898,8 +909,8 @@ put_task:
  *
  * The target must be dying: every process using its address space must be
  * exiting because of a fatal signal or exit_group(2), and none may be
- * dumping core.  The caller must be allowed to send it SIGKILL, and to
- * every other process using that address space.
+ * dumping core.  The caller must be allowed to send SIGKILL to it and to
+ * every other process that still holds its address space.
  *
  * The call unmaps the target's private memory (anonymous and private file
  * mappings, never shared, hugetlb or PFN mappings) in the caller's context,
@@ -934,7 +945,8 @@ put_task:
  * On error, a negative errno:
  *
  * * %EACCES - a security module denied the caller sending SIGKILL to the
- *   target or to a process sharing its memory (some return %EPERM instead).
+ *   target or to another process that still holds its memory (some
+ *   return %EPERM instead).
  * * %EAGAIN - %PROCESS_REAP_NOWAIT was given and the mmap_lock of the
  *   target is contended; or an MMU notifier could not run without
  *   blocking before anything was freed; or the target's own teardown, or
@@ -948,8 +960,8 @@ put_task:
  *   dumping core, is a kernel thread, or shares its memory with a live
  *   process.
  * * %ENOMEM - out of memory while noting robust futex lists.
- * * %EPERM - the caller may not send SIGKILL to the target, or to a process
- *   sharing its memory.
+ * * %EPERM - the caller may not send SIGKILL to the target, or to another
+ *   process that still holds its memory.
  * * %ESRCH - the target has been waited for, or @pidfd refers to a thread
  *   that is not a thread-group leader.
  */

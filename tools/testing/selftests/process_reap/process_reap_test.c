@@ -870,8 +870,9 @@ static int sibling_nobody_fn(void *arg)
 
 	/* Raw calls: glibc's would signal the victim's threads as ours. */
 	if (syscall(SYS_setresgid, UID_NOBODY, UID_NOBODY, UID_NOBODY) ||
-	    syscall(SYS_setresuid, UID_NOBODY, UID_NOBODY, UID_NOBODY) ||
-	    write(fd, &pid, sizeof(pid)) != sizeof(pid))
+	    syscall(SYS_setresuid, UID_NOBODY, UID_NOBODY, UID_NOBODY))
+		pid = 0;
+	if (write(fd, &pid, sizeof(pid)) != sizeof(pid) || !pid)
 		syscall(SYS_exit, 1);
 	for (;;)
 		pause();
@@ -884,13 +885,28 @@ static void clone_vm_sibling_nobody(void *arg, char *p)
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (stack == MAP_FAILED ||
-	    clone(sibling_nobody_fn, stack + 65536, CLONE_VM | SIGCHLD, arg) < 0)
+	    clone(sibling_nobody_fn, stack + 65536, CLONE_VM | SIGCHLD,
+		  arg) < 0)
 		_exit(1);
 }
 
+static int probe_errno(int pidfd)
+{
+	return sys_try_reap_dying_process(pidfd, 0, 0) < 0 ? errno : 0;
+}
+
+/* What a call freed, in MiB, as an exit status; 255 for an error. */
+static int reap_mib(int pidfd)
+{
+	long ret = sys_try_reap_dying_process(pidfd, 0, SIZE_MAX);
+
+	return ret < 0 ? 255 : (ret >> 20) < 254 ? ret >> 20 : 254;
+}
+
 /*
- * The target is nobody's, its CLONE_VM sibling root's, both dying: a
- * reap of the target takes the sibling's memory, so nobody may not.
+ * The target is nobody's, its CLONE_VM sibling root's, and a thread of
+ * the sibling holds the mm: a reap of the target would take the sibling's
+ * memory, so nobody may not, dying or not.
  */
 TEST_F(reap, clone_vm_sharer_of_other_uid_eperm)
 {
@@ -904,23 +920,72 @@ TEST_F(reap, clone_vm_sharer_of_other_uid_eperm)
 	s.arg = &pids[1];
 	v = SPAWN(&s);
 	ASSERT_EQ(sizeof(target), read(pids[0], &target, sizeof(target)));
+	ASSERT_GT(target, 0);
 	self->extra[self->nr_extra++] = target;
 	/* Its stack is faulted in now. */
 	v->anon = anon_bytes(v->pid);
 	pidfd = sys_pidfd_open(target, 0);
 	ASSERT_GE(pidfd, 0);
 
-	/* The sibling stays in its exit, holding the mm. */
-	kill_victim(_metadata, v);
+	/* The right to kill comes first: the live sibling's is missing. */
 	ASSERT_EQ(0, sys_pidfd_send_signal(pidfd, SIGKILL));
 	ASSERT_TRUE(wait_task_state(target, target, 'Z', 20));
+	EXPECT_EQ(EPERM, as_nobody(reap_errno, pidfd, false));
+	EXPECT_EQ(EINVAL, reap_errno(pidfd));
 
+	/* The sibling stays in its exit, holding the mm. */
+	kill_victim(_metadata, v);
+	EXPECT_EQ(EPERM, as_nobody(probe_errno, pidfd, false));
 	EXPECT_EQ(EPERM, as_nobody(reap_errno, pidfd, false));
 	EXPECT_EQ(v->anon, anon_bytes(v->stuck_tid));
 	/* With CAP_KILL the same call may kill both, and reaps. */
 	EXPECT_EQ(0, as_nobody(reap_errno, pidfd, true));
 	EXPECT_LT(anon_bytes(v->stuck_tid), v->anon / 100);
 	close(pidfd);
+	close(pids[0]);
+	close(pids[1]);
+}
+
+/*
+ * The same pair once no thread holds the mm (mem_rw() holds mm_users,
+ * so exit_mmap() waits): nobody's memory is no process's any more, only
+ * the teardown's, and the right to kill the target is enough.
+ */
+TEST_F(reap, clone_vm_sharer_of_other_uid_after_exit_mm)
+{
+	struct victim_spec s = { .anon = 16 * SZ_1M,
+				 .setup = clone_vm_sibling_nobody };
+	struct mem_reader m;
+	struct victim *v;
+	pid_t target;
+	int pids[2], pidfd, mib;
+
+	ASSERT_EQ(0, pipe(pids));
+	s.arg = &pids[1];
+	v = SPAWN(&s);
+	ASSERT_EQ(sizeof(target), read(pids[0], &target, sizeof(target)));
+	ASSERT_GT(target, 0);
+	self->extra[self->nr_extra++] = target;
+	pidfd = sys_pidfd_open(target, 0);
+	ASSERT_GE(pidfd, 0);
+
+	ASSERT_EQ(0, uffd_trap_init(&self->trap, page_size()));
+	ASSERT_EQ(0, mem_reader_start(&m, v->pid, v->region,
+				      self->trap.area));
+	ASSERT_EQ(0, uffd_trap_wait(&self->trap));
+	kill_victim(_metadata, v);
+	ASSERT_EQ(0, sys_pidfd_send_signal(pidfd, SIGKILL));
+	ASSERT_TRUE(wait_task_state(v->pid, v->pid, 'Z', 20));
+	ASSERT_TRUE(wait_task_state(target, target, 'Z', 20));
+
+	mib = as_nobody(reap_mib, pidfd, false);
+	EXPECT_NE(255, mib);
+	EXPECT_GE(mib, 15);
+	uffd_trap_release(&self->trap);
+	mem_reader_join(&m);
+	close(pidfd);
+	close(pids[0]);
+	close(pids[1]);
 }
 
 static void vfork_child(void *arg, char *p)
