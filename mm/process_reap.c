@@ -122,7 +122,7 @@ static size_t reap_budget(size_t max_bytes)
 
 /*
  * Reaping only hastens what SIGKILL does, so it needs the same right, as
- * kill(2) checks it; under rcu_read_lock() too, as kill(-1) checks it.
+ * kill(2) checks it; under rcu_read_lock() too, as kill(pid) checks it.
  */
 static int reap_may_kill(struct task_struct *task)
 {
@@ -206,22 +206,22 @@ static void reap_note_cpu(struct task_struct *t, struct cpumask *running)
  * @running: where to note the CPUs of threads that may run user code, or
  *	NULL
  *
- * Every process with a thread that still holds the mm loses its memory
- * with the target's, and that thread, still in the kernel, may be using
- * it.  So each must be dying: a live one, a CLONE_VM sibling or a vfork
- * parent, would find its memory gone.  And the caller must be allowed to
- * kill each, as it must the target: a CLONE_VM sibling or a vfork child
- * that switched to the caller's uid would otherwise hand it another
- * user's dying process.  The right to kill is checked first, as it is for
- * the target, so that the error does not depend on the order of the
- * process list.
+ * Every process with a user thread that still holds the mm loses its
+ * memory with the target's, and that thread, still in the kernel, may be
+ * using it.  So each must be dying: a live one, a CLONE_VM sibling or a
+ * vfork parent, would find its memory gone.  And the caller must be
+ * allowed to kill each, as it must the target: a CLONE_VM sibling or a
+ * vfork child that switched to the caller's uid would otherwise hand it
+ * another user's dying process.  The right to kill is checked first, as
+ * it is for the target, so that whether the call fails for want of it
+ * does not depend on the order of the process list.
  *
  * Every other process using the mm holds an mm_users reference, and none
  * can start to (a dying process cannot fork), so the walk over all
  * processes is needed only when mm_users exceeds the target's own users.
  *
- * A kthread_use_mm() user (vhost's worker before 6.4, a driver's DMA
- * helper) is left out, as the OOM killer and its reaper leave it out: it
+ * A kthread_use_mm() user (vhost's worker in its kthread mode, a driver's
+ * DMA helper) is left out, as the OOM killer and its reaper leave it out: it
  * works on the process's behalf, and a fault in the unstable mm fails its
  * copy, which it must cope with anyway.
  *
@@ -771,8 +771,9 @@ static long reap_mm(struct task_struct *task, struct mm_struct *mm,
 	 * mm_users never rises from zero: no thread can use @mm again, and
 	 * every thread has walked its robust list.  No process is left then
 	 * whose memory it is, only exit_mmap()'s teardown, and the target's
-	 * own checks suffice.  A probe (a budget of 0) checks the users, but
-	 * interrupts nobody.
+	 * own checks suffice (as they do when only a /proc reader or the
+	 * like holds mm_users: reap_check_users() finds no sharer).  A
+	 * probe (a budget of 0) checks the users, but interrupts nobody.
 	 */
 	if (has_users) {
 		ret = max_bytes ? reap_stop_user_code(&users) :
@@ -957,8 +958,8 @@ put_task:
  * * %EBADF - @pidfd is not a pidfd.
  * * %EINTR - a fatal signal arrived before anything was freed.
  * * %EINVAL - @flags has an unknown bit, or the target is not dying, is
- *   dumping core, is a kernel thread, or shares its memory with a live
- *   process.
+ *   dumping core, is a kernel thread, or shares its memory with a process
+ *   that is not dying.
  * * %ENOMEM - out of memory while noting robust futex lists.
  * * %EPERM - the caller may not send SIGKILL to the target, or to another
  *   process that still holds its memory.

@@ -946,6 +946,83 @@ TEST_F(reap, clone_vm_sharer_of_other_uid_eperm)
 	close(pids[1]);
 }
 
+static int sibling_jammed_fn(void *arg)
+{
+	pid_t pid = -getpid();
+
+	/* Negative: the stuck one.  It then holds the mm after SIGKILL. */
+	if (write(*(int *)arg, &pid, sizeof(pid)) != sizeof(pid) ||
+	    write(victim_jam_fd, "x", 1) < 0)
+		syscall(SYS_exit, 1);
+	for (;;)
+		pause();
+	return 0;
+}
+
+/*
+ * A live sibling of nobody's, then a root one that will be stuck, then
+ * the victim itself becomes nobody's: the process list holds the live
+ * sibling first.
+ */
+static void two_siblings_then_nobody(void *arg, char *p)
+{
+	char *stack = mmap(NULL, 2 * 65536, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (stack == MAP_FAILED ||
+	    clone(sibling_nobody_fn, stack + 65536, CLONE_VM | SIGCHLD,
+		  arg) < 0 ||
+	    clone(sibling_jammed_fn, stack + 2 * 65536, CLONE_VM | SIGCHLD,
+		  arg) < 0 ||
+	    syscall(SYS_setresgid, UID_NOBODY, UID_NOBODY, UID_NOBODY) ||
+	    syscall(SYS_setresuid, UID_NOBODY, UID_NOBODY, UID_NOBODY))
+		_exit(1);
+}
+
+/*
+ * Whichever sharer comes first in the process list, one the caller may
+ * not kill makes the call EPERM: a live sharer it may kill does not turn
+ * that into EINVAL.  Root, allowed both, gets EINVAL for the live one.
+ */
+TEST_F(reap, sharer_permission_before_liveness)
+{
+	struct victim_spec s = { .anon = 16 * SZ_1M, .stuck = true,
+				 .setup = two_siblings_then_nobody };
+	pid_t live = 0, stuck = 0, pid;
+	struct victim *v;
+	int pids[2], pidfd, i;
+
+	ASSERT_EQ(0, pipe(pids));
+	s.arg = &pids[1];
+	v = SPAWN(&s);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(sizeof(pid), read(pids[0], &pid, sizeof(pid)));
+		ASSERT_NE(0, pid);
+		if (pid > 0)
+			live = pid;
+		else
+			stuck = -pid;
+	}
+	ASSERT_GT(live, 0);
+	ASSERT_GT(stuck, 0);
+	self->extra[self->nr_extra++] = live;
+	self->extra[self->nr_extra++] = stuck;
+	ASSERT_TRUE(wait_task_state(stuck, stuck, 'D', 20));
+	v->anon = anon_bytes(v->pid);
+	pidfd = sys_pidfd_open(stuck, 0);
+	ASSERT_GE(pidfd, 0);
+
+	kill_victim(_metadata, v);
+	ASSERT_EQ(0, sys_pidfd_send_signal(pidfd, SIGKILL));
+	EXPECT_EQ(EPERM, as_nobody(reap_errno, v->pidfd, false));
+	EXPECT_EQ(EINVAL, reap_errno(v->pidfd));
+	EXPECT_EQ(v->anon, anon_bytes(v->stuck_tid));
+	EXPECT_TRUE(mem_has_pattern(live, v->region, 16 * SZ_1M, 1));
+	close(pidfd);
+	close(pids[0]);
+	close(pids[1]);
+}
+
 /*
  * The same pair once no thread holds the mm (mem_rw() holds mm_users,
  * so exit_mmap() waits): nobody's memory is no process's any more, only
