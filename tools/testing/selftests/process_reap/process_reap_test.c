@@ -193,12 +193,42 @@ static struct victim *spawn(struct __test_metadata *_metadata,
 	return v;
 }
 
-#define SPAWN(spec) ({							\
-	struct victim *__v = spawn(_metadata, self, spec);		\
+/*
+ * As spawn(), for a victim whose setup starts one more process and writes
+ * its pid to the fd at @s->arg; the pid goes to @pid and on the list of
+ * processes killed at the end.
+ */
+static struct victim *spawn_reporting(struct __test_metadata *_metadata,
+				      FIXTURE_DATA(reap) *self,
+				      struct victim_spec *s, pid_t *pid)
+{
+	struct victim *v;
+	int fds[2];
+
+	if (pipe(fds))
+		return NULL;
+	s->arg = &fds[1];
+	v = spawn(_metadata, self, s);
+	s->arg = NULL;
+	if (v && (read(fds[0], pid, sizeof(*pid)) != sizeof(*pid) ||
+		  *pid <= 0 || self->nr_extra >= MAX_EXTRA))
+		v = NULL;
+	if (v)
+		self->extra[self->nr_extra++] = *pid;
+	close(fds[0]);
+	close(fds[1]);
+	return v;
+}
+
+#define SPAWNED(ret) ({							\
+	struct victim *__v = (ret);					\
 	ASSERT_NE(NULL, __v);						\
 	ASSERT_GT(__v->anon, 0);					\
 	__v;								\
 })
+#define SPAWN(spec) SPAWNED(spawn(_metadata, self, spec))
+#define SPAWN_REPORTING(spec, pid)					\
+	SPAWNED(spawn_reporting(_metadata, self, spec, pid))
 
 static long memcg_current(struct victim *v)
 {
@@ -709,15 +739,10 @@ TEST_F(reap, cow_family)
 	struct victim_spec s = { .anon = 64 * SZ_1M, .stuck = true,
 				 .setup = fork_cow_child };
 	struct victim *v;
-	int pids[2];
 	long freed;
 	pid_t child;
 
-	ASSERT_EQ(0, pipe(pids));
-	s.arg = &pids[1];
-	v = SPAWN(&s);
-	ASSERT_EQ(sizeof(child), read(pids[0], &child, sizeof(child)));
-	self->extra[self->nr_extra++] = child;
+	v = SPAWN_REPORTING(&s, &child);
 
 	kill_victim(_metadata, v);
 	freed = sys_try_reap_dying_process(v->pidfd, 0, SIZE_MAX);
@@ -839,14 +864,9 @@ TEST_F(reap, clone_vm_sharer_refused)
 				 .setup = clone_vm_sibling };
 	struct victim *v;
 	pid_t sibling;
-	int pids[2];
 	long ret;
 
-	ASSERT_EQ(0, pipe(pids));
-	s.arg = &pids[1];
-	v = SPAWN(&s);
-	ASSERT_EQ(sizeof(sibling), read(pids[0], &sibling, sizeof(sibling)));
-	self->extra[self->nr_extra++] = sibling;
+	v = SPAWN_REPORTING(&s, &sibling);
 
 	kill_victim(_metadata, v);
 	/*
@@ -914,14 +934,9 @@ TEST_F(reap, clone_vm_sharer_of_other_uid_eperm)
 				 .setup = clone_vm_sibling_nobody };
 	struct victim *v;
 	pid_t target;
-	int pids[2], pidfd;
+	int pidfd;
 
-	ASSERT_EQ(0, pipe(pids));
-	s.arg = &pids[1];
-	v = SPAWN(&s);
-	ASSERT_EQ(sizeof(target), read(pids[0], &target, sizeof(target)));
-	ASSERT_GT(target, 0);
-	self->extra[self->nr_extra++] = target;
+	v = SPAWN_REPORTING(&s, &target);
 	/* Its stack is faulted in now. */
 	v->anon = anon_bytes(v->pid);
 	pidfd = sys_pidfd_open(target, 0);
@@ -942,8 +957,6 @@ TEST_F(reap, clone_vm_sharer_of_other_uid_eperm)
 	EXPECT_EQ(0, as_nobody(reap_errno, pidfd, true));
 	EXPECT_LT(anon_bytes(v->stuck_tid), v->anon / 100);
 	close(pidfd);
-	close(pids[0]);
-	close(pids[1]);
 }
 
 static int sibling_jammed_fn(void *arg)
@@ -1035,14 +1048,9 @@ TEST_F(reap, clone_vm_sharer_of_other_uid_after_exit_mm)
 	struct mem_reader m;
 	struct victim *v;
 	pid_t target;
-	int pids[2], pidfd, mib;
+	int pidfd, mib;
 
-	ASSERT_EQ(0, pipe(pids));
-	s.arg = &pids[1];
-	v = SPAWN(&s);
-	ASSERT_EQ(sizeof(target), read(pids[0], &target, sizeof(target)));
-	ASSERT_GT(target, 0);
-	self->extra[self->nr_extra++] = target;
+	v = SPAWN_REPORTING(&s, &target);
 	pidfd = sys_pidfd_open(target, 0);
 	ASSERT_GE(pidfd, 0);
 
@@ -1061,8 +1069,6 @@ TEST_F(reap, clone_vm_sharer_of_other_uid_after_exit_mm)
 	uffd_trap_release(&self->trap);
 	mem_reader_join(&m);
 	close(pidfd);
-	close(pids[0]);
-	close(pids[1]);
 }
 
 static void vfork_child(void *arg, char *p)
