@@ -193,6 +193,17 @@ static struct victim *spawn(struct __test_metadata *_metadata,
 	return v;
 }
 
+/* Put @pid on the list of processes the teardown kills. */
+static bool add_extra(FIXTURE_DATA(reap) *self, pid_t pid)
+{
+	if (pid <= 0 || self->nr_extra >= MAX_EXTRA)
+		return false;
+	self->extra[self->nr_extra++] = pid;
+	return true;
+}
+
+#define ADD_EXTRA(pid) ASSERT_TRUE(add_extra(self, pid))
+
 /*
  * As spawn(), for a victim whose setup starts one more process and writes
  * its pid to the fd at @s->arg; the pid goes to @pid and on the list of
@@ -204,17 +215,30 @@ static struct victim *spawn_reporting(struct __test_metadata *_metadata,
 {
 	struct victim *v;
 	int fds[2];
+	ssize_t n;
 
-	if (pipe(fds))
+	/* Before the process exists: the teardown must be able to kill it. */
+	if (self->nr_extra >= MAX_EXTRA) {
+		TH_LOG("no room on the list of processes to kill");
 		return NULL;
+	}
+	if (pipe(fds)) {
+		TH_LOG("pipe(): %s", strerror(errno));
+		return NULL;
+	}
 	s->arg = &fds[1];
 	v = spawn(_metadata, self, s);
 	s->arg = NULL;
-	if (v && (read(fds[0], pid, sizeof(*pid)) != sizeof(*pid) ||
-		  *pid <= 0 || self->nr_extra >= MAX_EXTRA))
+	/* Had spawn() failed, a pid already written is still registered. */
+	if (!v)
+		fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	n = read(fds[0], pid, sizeof(*pid));
+	if (n != sizeof(*pid) || !add_extra(self, *pid)) {
+		if (v)
+			TH_LOG("the setup reported no pid (read %zd, pid %d)",
+			       n, n == sizeof(*pid) ? *pid : 0);
 		v = NULL;
-	if (v)
-		self->extra[self->nr_extra++] = *pid;
+	}
 	close(fds[0]);
 	close(fds[1]);
 	return v;
@@ -518,7 +542,7 @@ TEST_F(reap, clone_pidfd)
 		for (;;)
 			pause();
 	}
-	self->extra[self->nr_extra++] = pid;
+	ADD_EXTRA(pid);
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	anon = anon_bytes(pid);
 	ASSERT_GT(anon, 16 * SZ_1M - 1);
@@ -813,7 +837,7 @@ TEST_F(reap, count_only_what_was_freed)
 	ASSERT_GE(fcntl(h.pipe[1], F_SETPIPE_SZ, len), (int)len);
 	v = SPAWN(&s);
 	ASSERT_EQ(sizeof(child), read(pids[0], &child, sizeof(child)));
-	self->extra[self->nr_extra++] = child;
+	ADD_EXTRA(child);
 	close(h.pipe[1]);
 
 	kill_victim(_metadata, v);
@@ -835,6 +859,8 @@ TEST_F(reap, count_only_what_was_freed)
 	EXPECT_TRUE(check_pattern(buf, len, 1));
 	free(buf);
 	close(h.pipe[0]);
+	close(pids[0]);
+	close(pids[1]);
 }
 
 static int sibling_fn(void *arg)
@@ -1018,8 +1044,8 @@ TEST_F(reap, sharer_permission_before_liveness)
 	}
 	ASSERT_GT(live, 0);
 	ASSERT_GT(stuck, 0);
-	self->extra[self->nr_extra++] = live;
-	self->extra[self->nr_extra++] = stuck;
+	ADD_EXTRA(live);
+	ADD_EXTRA(stuck);
 	ASSERT_TRUE(wait_task_state(stuck, stuck, 'D', 20));
 	v->anon = anon_bytes(v->pid);
 	pidfd = sys_pidfd_open(stuck, 0);
@@ -1120,7 +1146,7 @@ TEST_F(reap, vfork_parent_refused)
 	/* The target is the vfork child: spawn() returns once it is dead. */
 	ASSERT_EQ(0, spawn_parent(self, &s, pids));
 	ASSERT_EQ(sizeof(child), read(pids[0], &child, sizeof(child)));
-	self->extra[self->nr_extra++] = child;
+	ADD_EXTRA(child);
 	pidfd = sys_pidfd_open(child, 0);
 	ASSERT_GE(pidfd, 0);
 	ASSERT_EQ(0, sys_pidfd_send_signal(pidfd, SIGKILL));
@@ -1184,7 +1210,7 @@ TEST_F(reap, clone_vfork_child_reaped_after_exit_mm)
 	if (msg.tid < 0)
 		SKIP(return, "clone3(): %s", strerror(-msg.tid));
 	ASSERT_GT(msg.tid, 0);
-	self->extra[self->nr_extra++] = msg.tid;
+	ADD_EXTRA(msg.tid);
 	pidfd = sys_pidfd_open(msg.tid, 0);
 	ASSERT_GE(pidfd, 0);
 
